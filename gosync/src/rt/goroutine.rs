@@ -1,0 +1,173 @@
+//! Goroutines: spawning, identity, and `GOMAXPROCS`.
+//!
+//! In this stage every goroutine runs on an OS thread of its own; the M:N
+//! scheduler replaces that without changing this module's interface. A
+//! goroutine never changes thread once it has started, so thread-locals read
+//! inside one stay its own.
+
+use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::thread;
+
+use super::hb;
+
+/// Ids handed to goroutines; 1 is the main goroutine's, as in Go.
+static NEXT_ID: AtomicU64 = AtomicU64::new(2);
+
+/// Goroutines started and not yet finished, not counting main.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// 0 until first read; then the number of processors goroutines run on.
+static GOMAXPROCS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's goroutine id; 0 until it is first asked for.
+    static ID: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The id of the running goroutine.
+///
+/// The process's main thread is goroutine 1. Any other thread that did not
+/// start as a goroutine (a `#[test]`, a `std::thread`) gets a fresh id the
+/// first time it asks, so that reports can name it.
+pub(crate) fn id() -> u64 {
+    ID.with(|id| {
+        if id.get() == 0 {
+            let fresh = if thread::current().name() == Some("main") {
+                1
+            } else {
+                NEXT_ID.fetch_add(1, Ordering::Relaxed)
+            };
+            id.set(fresh);
+        }
+        id.get()
+    })
+}
+
+/// Counts a goroutine as live for as long as it exists, even if it panics.
+struct Live;
+
+impl Live {
+    fn enter() -> Live {
+        LIVE.fetch_add(1, Ordering::Relaxed);
+        Live
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Starts `f` as a new goroutine (`go f()`).
+pub(crate) fn go<F: FnOnce() + Send + 'static>(f: F) {
+    let child = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    hb::fork(child);
+    let live = Live::enter();
+    thread::Builder::new()
+        .name(format!("goroutine {child}"))
+        .spawn(move || {
+            let _live = live;
+            ID.with(|id| id.set(child));
+            hb::start(child);
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f)) {
+                die(child, &*payload);
+            }
+        })
+        .expect("gosync: cannot start a goroutine: the OS refused a thread");
+}
+
+/// Runs `f` as a goroutine and waits for it; its panic, if any, resumes here.
+pub(crate) fn run<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    let child = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    hb::fork(child);
+    let result = thread::scope(|s| {
+        thread::Builder::new()
+            .name(format!("goroutine {child}"))
+            .spawn_scoped(s, || {
+                let _live = Live::enter();
+                ID.with(|id| id.set(child));
+                hb::start(child);
+                let r = panic::catch_unwind(AssertUnwindSafe(f));
+                hb::exit(child);
+                r
+            })
+            .expect("gosync: cannot start a goroutine: the OS refused a thread")
+            .join()
+            .expect("the goroutine catches its own panic")
+    });
+    hb::join(child);
+    result.unwrap_or_else(|payload| panic::resume_unwind(payload))
+}
+
+/// Ends the process because a goroutine panicked, as Go does. The panic
+/// hook has already printed the message and location.
+fn die(goroutine: u64, payload: &(dyn std::any::Any + Send)) -> ! {
+    eprintln!(
+        "panic: {}\n\ngoroutine {goroutine} [running]: a panic in a goroutine ends the program, as in Go",
+        panic_message(payload)
+    );
+    std::process::exit(2)
+}
+
+/// The message of a panic payload (`panic!` carries `&str` or `String`).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(non-string panic payload)".to_string()
+    }
+}
+
+/// Live goroutines, counting main.
+pub(crate) fn num_goroutine() -> usize {
+    LIVE.load(Ordering::Relaxed) + 1
+}
+
+/// Lets other goroutines run.
+pub(crate) fn gosched() {
+    thread::yield_now();
+}
+
+/// The number of logical CPUs usable by this process.
+pub(crate) fn num_cpu() -> usize {
+    thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The number of processors goroutines run on: `GOMAXPROCS` from the
+/// environment if set to a positive number, else [`num_cpu`].
+#[inline]
+pub(crate) fn gomaxprocs() -> usize {
+    match GOMAXPROCS.load(Ordering::Relaxed) {
+        0 => init_gomaxprocs(),
+        n => n,
+    }
+}
+
+#[cold]
+fn init_gomaxprocs() -> usize {
+    let n = std::env::var("GOMAXPROCS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(num_cpu);
+    // Whoever initialises first wins, so every reader sees one value.
+    match GOMAXPROCS.compare_exchange(0, n, Ordering::Relaxed, Ordering::Relaxed) {
+        Ok(_) => n,
+        Err(set) => set,
+    }
+}
+
+/// Sets the number of processors and returns the previous setting; 0 only
+/// reads it, as Go's `runtime.GOMAXPROCS(0)`.
+pub(crate) fn set_gomaxprocs(n: usize) -> usize {
+    let prev = gomaxprocs();
+    if n > 0 {
+        GOMAXPROCS.store(n, Ordering::Relaxed);
+    }
+    prev
+}

@@ -1,0 +1,37 @@
+//! The runtime seam.
+//!
+//! Every operation that blocks, wakes, spawns, reads the clock, spins, or
+//! creates a happens-before edge goes through this module and nowhere else.
+//! The primitives in [`crate::sync`] are written against it, which is what
+//! lets the same `Mutex` run at full speed in a normal build, report its
+//! synchronisation to the race detector under the `race` feature, and (in a
+//! later stage) hand every scheduling decision to the model checker.
+//!
+//! The pieces:
+//!
+//! - [`waiter`]: *who* waits. A [`Waiter`](waiter::Waiter) is a handle on the
+//!   current thread of execution that can be parked and unparked. Today every
+//!   goroutine runs on its own OS thread, so a waiter is a thread; with the M:N
+//!   scheduler it becomes a goroutine as well, and nothing above this module
+//!   changes.
+//! - [`parking`]: *where* they wait. Wait queues keyed by the address of the
+//!   primitive (Go's `semtable`, parking_lot's parking lot), with a validation
+//!   step under the queue's lock so no wake-up is lost, optional deadlines,
+//!   and a wake hook that can hand ownership straight to the woken waiter.
+//! - [`sema`]: Go's runtime semaphore (`semacquire`/`semrelease`), on which
+//!   Go's `sync` package (and so ours) is built.
+//! - [`goroutine`]: `go`, `run`, goroutine ids, `GOMAXPROCS`.
+//! - [`clock`], [`spin`]: time and busy-waiting.
+//! - [`hb`]: happens-before hooks, compiled to nothing without `race`.
+
+// The seam is the one place allowed to touch the OS primitives that the
+// workspace's clippy.toml forbids elsewhere.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+pub(crate) mod clock;
+pub(crate) mod goroutine;
+pub(crate) mod hb;
+pub(crate) mod parking;
+pub(crate) mod sema;
+pub(crate) mod spin;
+pub(crate) mod waiter;

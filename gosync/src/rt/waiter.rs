@@ -1,0 +1,64 @@
+//! Who waits: a handle on a thread of execution that can be parked and unparked.
+//!
+//! Parking is permit-based, like [`std::thread::park`]: an `unpark` that
+//! arrives before the matching `park` makes that `park` return at once, and a
+//! `park` may also return spuriously. Callers therefore always park in a loop
+//! around their own wake-up condition (see [`super::parking`]), which is what
+//! makes the same protocol work for a goroutine, whose "park" is a switch to
+//! its scheduler and whose "unpark" puts it back on a run queue.
+
+use std::thread::{self, Thread};
+use std::time::Instant;
+
+use super::clock;
+
+/// A parkable thread of execution.
+///
+/// Today every goroutine is an OS thread, so this is a thread handle. The M:N
+/// scheduler adds a goroutine variant; no primitive looks inside.
+#[derive(Clone, Debug)]
+pub(crate) struct Waiter {
+    kind: Kind,
+}
+
+#[derive(Clone, Debug)]
+enum Kind {
+    Thread(Thread),
+}
+
+impl Waiter {
+    /// The waiter that is running this code.
+    #[inline]
+    pub(crate) fn current() -> Waiter {
+        Waiter {
+            kind: Kind::Thread(thread::current()),
+        }
+    }
+
+    /// Blocks the current waiter until it is unparked, `deadline` passes, or
+    /// spuriously. Returns `false` once `deadline` has passed.
+    pub(crate) fn park(deadline: Option<Instant>) -> bool {
+        match deadline {
+            None => {
+                thread::park();
+                true
+            }
+            Some(deadline) => {
+                let now = clock::now();
+                if now >= deadline {
+                    return false;
+                }
+                thread::park_timeout(deadline - now);
+                true
+            }
+        }
+    }
+
+    /// Makes `self` runnable: its current or next `park` returns.
+    #[inline]
+    pub(crate) fn unpark(&self) {
+        match &self.kind {
+            Kind::Thread(t) => t.unpark(),
+        }
+    }
+}
