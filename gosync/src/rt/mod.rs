@@ -35,3 +35,6 @@ pub(crate) mod parking;
 pub(crate) mod sema;
 pub(crate) mod spin;
 pub(crate) mod waiter;
+
+#[cfg(all(test, loom))]
+mod tests;

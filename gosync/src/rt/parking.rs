@@ -24,13 +24,13 @@
 //! Callbacks run under a bucket lock and must not park, unpark, or panic.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, PoisonError};
 use std::time::Instant;
 
-use crossbeam_utils::CachePadded;
-
 use super::waiter::Waiter;
+use crate::loom::loom_const_fn;
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::loom::sync::{Mutex, MutexGuard};
 
 /// A value the waker hands to the waiter it wakes.
 pub(crate) type Token = usize;
@@ -81,10 +81,12 @@ struct Bucket {
 }
 
 impl Bucket {
-    const fn new() -> Bucket {
-        Bucket {
-            nwait: AtomicUsize::new(0),
-            queue: Mutex::new(VecDeque::new()),
+    loom_const_fn! {
+        fn new() -> Bucket {
+            Bucket {
+                nwait: AtomicUsize::new(0),
+                queue: Mutex::new(VecDeque::new()),
+            }
         }
     }
 
@@ -95,15 +97,28 @@ impl Bucket {
     }
 }
 
-const BUCKET_BITS: u32 = 9;
-
-static TABLE: [CachePadded<Bucket>; 1 << BUCKET_BITS] =
-    [const { CachePadded::new(Bucket::new()) }; 1 << BUCKET_BITS];
-
+#[cfg(not(loom))]
 fn bucket(key: usize) -> &'static Bucket {
+    use crossbeam_utils::CachePadded;
+
+    const BUCKET_BITS: u32 = 9;
+
+    static TABLE: [CachePadded<Bucket>; 1 << BUCKET_BITS] =
+        [const { CachePadded::new(Bucket::new()) }; 1 << BUCKET_BITS];
+
     // Fibonacci hashing: addresses differ in their middle bits.
     let h = (key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - BUCKET_BITS);
     &TABLE[h as usize]
+}
+
+/// Under loom, one bucket that every key shares: the smallest state space,
+/// and it exercises keys sharing a queue.
+#[cfg(loom)]
+fn bucket(_key: usize) -> &'static Bucket {
+    loom::lazy_static! {
+        static ref BUCKET: Bucket = Bucket::new();
+    }
+    &BUCKET
 }
 
 /// Parks the current waiter on `key`.
@@ -173,11 +188,23 @@ pub(crate) fn park(
 
 /// Whether a waiter may be queued on `key` (or on a key sharing its bucket).
 ///
-/// SeqCst: the caller has just published a state change with a SeqCst
-/// operation; see [`park`].
+/// The caller has just published a state change with a SeqCst operation; the
+/// waiter counted itself (SeqCst) before checking that state in `validate`.
+/// With SeqCst on all four accesses, at least one side sees the other's
+/// write (the store-buffering outcome is forbidden), so a `false` here means
+/// the waiter's `validate` will see the change and not sleep.
 #[inline]
 pub(crate) fn has_waiters(key: usize) -> bool {
-    bucket(key).nwait.load(Ordering::SeqCst) != 0
+    let nwait = &bucket(key).nwait;
+    #[cfg(not(loom))]
+    let n = nwait.load(Ordering::SeqCst);
+    // loom models SeqCst as AcqRel, under which the argument above does not
+    // go through. A read-modify-write always reads the latest count, and if
+    // the waiter counts itself later, its RMW synchronises with ours and its
+    // `validate` sees our change: the same guarantee, provable under loom.
+    #[cfg(loom)]
+    let n = nwait.fetch_add(0, Ordering::SeqCst);
+    n != 0
 }
 
 /// Wakes the longest-waiting waiter on `key`, if any.
@@ -233,7 +260,7 @@ pub(crate) fn unpark_all(key: usize, token: Token) -> usize {
     woken.len()
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicU32;

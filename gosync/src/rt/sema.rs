@@ -6,21 +6,24 @@
 //! Because the count remembers a release that comes before its acquire, the
 //! algorithms above never lose a wake-up, whatever the interleaving.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use crate::loom::loom_const_fn;
+use crate::loom::sync::atomic::{AtomicU32, Ordering};
 
 use super::parking::{self, ParkResult, TOKEN_HANDOFF, TOKEN_NORMAL};
 
 /// A counting semaphore whose waiters queue in the runtime's wait table,
 /// keyed by its address.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Sema {
     count: AtomicU32,
 }
 
 impl Sema {
-    pub(crate) const fn new() -> Sema {
-        Sema {
-            count: AtomicU32::new(0),
+    loom_const_fn! {
+        pub(crate) fn new() -> Sema {
+            Sema {
+                count: AtomicU32::new(0),
+            }
         }
     }
 
@@ -102,7 +105,7 @@ impl Sema {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::sync::Arc;

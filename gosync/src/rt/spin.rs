@@ -14,7 +14,8 @@ const ACTIVE_SPIN_CNT: u32 = 30;
 /// Whether a waiter that has already spun `iter` rounds may spin once more.
 #[inline]
 pub(crate) fn can_spin(iter: u32) -> bool {
-    iter < ACTIVE_SPIN && goroutine::gomaxprocs() > 1
+    // Under loom, spinning only multiplies the interleavings to explore.
+    !cfg!(loom) && iter < ACTIVE_SPIN && goroutine::gomaxprocs() > 1
 }
 
 /// One round of spinning.

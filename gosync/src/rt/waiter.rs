@@ -7,7 +7,7 @@
 //! makes the same protocol work for a goroutine, whose "park" is a switch to
 //! its scheduler and whose "unpark" puts it back on a run queue.
 
-use std::thread::{self, Thread};
+use crate::loom::thread::{self, Thread};
 use std::time::Instant;
 
 use super::clock;

@@ -21,6 +21,9 @@ mod raw_rwmutex;
 mod rwmutex;
 mod waitgroup;
 
+#[cfg(all(test, loom))]
+mod tests;
+
 pub use cond::Cond;
 pub use mutex::{Mutex, MutexGuard};
 pub use once::{once_func, Once, OnceValue};

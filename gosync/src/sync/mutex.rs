@@ -5,6 +5,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 
 use super::raw_mutex::RawMutex;
+use crate::loom::loom_const_fn;
 
 /// A mutual-exclusion lock protecting a `T`, with Go's `sync.Mutex` algorithm.
 ///
@@ -77,11 +78,13 @@ pub struct MutexGuard<'a, T: ?Sized> {
 unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
 
 impl<T> Mutex<T> {
-    /// Creates an unlocked mutex holding `value`.
-    pub const fn new(value: T) -> Mutex<T> {
-        Mutex {
-            raw: RawMutex::new(),
-            data: UnsafeCell::new(value),
+    loom_const_fn! {
+        /// Creates an unlocked mutex holding `value`.
+        pub fn new(value: T) -> Mutex<T> {
+            Mutex {
+                raw: RawMutex::new(),
+                data: UnsafeCell::new(value),
+            }
         }
     }
 
@@ -208,7 +211,7 @@ impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

@@ -1,10 +1,11 @@
 //! `sync.Once`, `sync.OnceValue`, `sync.OnceFunc`.
 
+use crate::loom::loom_const_fn;
+use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::ops::Deref;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::raw_mutex::RawMutex;
 use crate::rt::goroutine::panic_message;
@@ -41,11 +42,13 @@ pub struct Once {
 }
 
 impl Once {
-    /// Creates a `Once` whose action has not run.
-    pub const fn new() -> Once {
-        Once {
-            done: AtomicBool::new(false),
-            m: RawMutex::new(),
+    loom_const_fn! {
+        /// Creates a `Once` whose action has not run.
+        pub fn new() -> Once {
+            Once {
+                done: AtomicBool::new(false),
+                m: RawMutex::new(),
+            }
         }
     }
 
@@ -151,11 +154,13 @@ pub struct OnceValue<T, F = fn() -> T> {
 unsafe impl<T: Sync + Send, F: Send> Sync for OnceValue<T, F> {}
 
 impl<T, F: FnOnce() -> T> OnceValue<T, F> {
-    /// Creates a value that `f` will compute on first use.
-    pub const fn new(f: F) -> OnceValue<T, F> {
-        OnceValue {
-            once: Once::new(),
-            slot: UnsafeCell::new(Slot::Pending(f)),
+    loom_const_fn! {
+        /// Creates a value that `f` will compute on first use.
+        pub fn new(f: F) -> OnceValue<T, F> {
+            OnceValue {
+                once: Once::new(),
+                slot: UnsafeCell::new(Slot::Pending(f)),
+            }
         }
     }
 
@@ -241,7 +246,7 @@ pub fn once_func<F: FnOnce() + Send>(f: F) -> impl Fn() + Send + Sync {
     move || *value.get()
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

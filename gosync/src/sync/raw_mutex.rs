@@ -1,6 +1,7 @@
 //! Go's mutex algorithm (`sync/mutex.go`), without the data it protects.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use crate::loom::loom_const_fn;
+use crate::loom::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
 use crate::rt::{clock, hb, sema::Sema, spin};
@@ -44,17 +45,19 @@ const STARVATION_THRESHOLD: Duration = Duration::from_millis(1);
 /// Transitions: `LOCKED` is set by whoever acquires (a CAS from a state
 /// without `LOCKED | STARVING`, or the handed-off waiter's add) and cleared
 /// only by the holder's unlock. The waiter count moves by CAS only.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct RawMutex {
     state: AtomicI32,
     sema: Sema,
 }
 
 impl RawMutex {
-    pub(crate) const fn new() -> RawMutex {
-        RawMutex {
-            state: AtomicI32::new(0),
-            sema: Sema::new(),
+    loom_const_fn! {
+        pub(crate) fn new() -> RawMutex {
+            RawMutex {
+                state: AtomicI32::new(0),
+                sema: Sema::new(),
+            }
         }
     }
 
@@ -234,7 +237,7 @@ impl RawMutex {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 // These tests drive the lock from plain threads on purpose.
 #[allow(clippy::disallowed_methods)]
 mod tests {

@@ -1,6 +1,7 @@
 //! Go's reader/writer lock algorithm (`sync/rwmutex.go`), without data.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use crate::loom::loom_const_fn;
+use crate::loom::sync::atomic::{AtomicI32, Ordering};
 
 use super::raw_mutex::RawMutex;
 use crate::rt::{hb, sema::Sema};
@@ -27,7 +28,7 @@ const MAX_READERS: i32 = 1 << 30;
 /// and the writer's to later readers; `reader_wait` carries the last
 /// departing reader's to the writer. The counts themselves are exact by the
 /// atomicity of each RMW, whatever the interleaving.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct RawRwMutex {
     w: RawMutex,
     writer_sem: Sema,
@@ -37,13 +38,15 @@ pub(crate) struct RawRwMutex {
 }
 
 impl RawRwMutex {
-    pub(crate) const fn new() -> RawRwMutex {
-        RawRwMutex {
-            w: RawMutex::new(),
-            writer_sem: Sema::new(),
-            reader_sem: Sema::new(),
-            reader_count: AtomicI32::new(0),
-            reader_wait: AtomicI32::new(0),
+    loom_const_fn! {
+        pub(crate) fn new() -> RawRwMutex {
+            RawRwMutex {
+                w: RawMutex::new(),
+                writer_sem: Sema::new(),
+                reader_sem: Sema::new(),
+                reader_count: AtomicI32::new(0),
+                reader_wait: AtomicI32::new(0),
+            }
         }
     }
 
@@ -158,7 +161,7 @@ impl RawRwMutex {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 // These tests drive the lock from plain threads on purpose.
 #[allow(clippy::disallowed_methods)]
 mod tests {

@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
 use super::raw_rwmutex::RawRwMutex;
+use crate::loom::loom_const_fn;
 
 /// A reader/writer lock protecting a `T`, with Go's `sync.RWMutex` algorithm.
 ///
@@ -62,11 +63,13 @@ pub struct RwMutexWriteGuard<'a, T: ?Sized> {
 unsafe impl<T: ?Sized + Sync> Sync for RwMutexWriteGuard<'_, T> {}
 
 impl<T> RwMutex<T> {
-    /// Creates an unlocked lock holding `value`.
-    pub const fn new(value: T) -> RwMutex<T> {
-        RwMutex {
-            raw: RawRwMutex::new(),
-            data: UnsafeCell::new(value),
+    loom_const_fn! {
+        /// Creates an unlocked lock holding `value`.
+        pub fn new(value: T) -> RwMutex<T> {
+            RwMutex {
+                raw: RawRwMutex::new(),
+                data: UnsafeCell::new(value),
+            }
         }
     }
 
@@ -234,7 +237,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwMutexWriteGuard<'_, T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

@@ -1,8 +1,9 @@
 //! `sync.WaitGroup`.
 
+use crate::loom::loom_const_fn;
+use crate::loom::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::fmt;
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::rt::{goroutine, hb, sema::Sema};
@@ -59,7 +60,6 @@ pub struct WaitGroup {
 /// number of waiters. Waiters are added only while the counter is positive;
 /// the `add` that takes the counter to zero resets the word to 0 and wakes
 /// every counted waiter.
-#[derive(Default)]
 struct State {
     word: AtomicU64,
     sema: Sema,
@@ -92,9 +92,10 @@ impl State {
         if self.word.load(Ordering::Relaxed) != word {
             panic!("sync: WaitGroup misuse: Add called concurrently with Wait");
         }
-        // Relaxed: each waiter reads the reset after acquiring the semaphore,
-        // which `release` below orders after this store.
-        self.word.store(0, Ordering::Relaxed);
+        // Release: a `wait` that arrives now and reads this 0 must see every
+        // goroutine's work, which this thread acquired through the counter's
+        // RMW chain. (Found by loom: with Relaxed it would see stale data.)
+        self.word.store(0, Ordering::Release);
         for _ in 0..w {
             self.sema.release(false);
         }
@@ -129,10 +130,12 @@ impl State {
 }
 
 impl WaitGroup {
-    /// Creates a group with a zero counter.
-    pub const fn new() -> WaitGroup {
-        WaitGroup {
-            state: AtomicPtr::new(ptr::null_mut()),
+    loom_const_fn! {
+        /// Creates a group with a zero counter.
+        pub fn new() -> WaitGroup {
+            WaitGroup {
+                state: AtomicPtr::new(ptr::null_mut()),
+            }
         }
     }
 
@@ -150,7 +153,11 @@ impl WaitGroup {
 
     #[cold]
     fn init(&self) -> &State {
-        let new = Arc::into_raw(Arc::new(State::default())).cast_mut();
+        let new = Arc::into_raw(Arc::new(State {
+            word: AtomicU64::new(0),
+            sema: Sema::new(),
+        }))
+        .cast_mut();
         // AcqRel: publishes the new state (Release); on failure, sees the
         // winner's (Acquire).
         match self
@@ -242,7 +249,9 @@ impl Default for WaitGroup {
 
 impl Drop for WaitGroup {
     fn drop(&mut self) {
-        let p = *self.state.get_mut();
+        // `&mut self`: no other access exists, so Relaxed suffices (a load
+        // rather than `get_mut`, which loom's mock lacks).
+        let p = self.state.load(Ordering::Relaxed);
         if !p.is_null() {
             // SAFETY: the group owns one strong count of the `Arc` behind
             // `p` (see `state`), given back exactly once, here.
@@ -261,7 +270,7 @@ impl fmt::Debug for WaitGroup {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 // These tests drive the group from plain threads on purpose.
 #[allow(clippy::disallowed_methods)]
 mod tests {
