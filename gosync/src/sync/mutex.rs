@@ -51,7 +51,21 @@ use crate::loom::loom_const_fn;
 /// The lock owns its data and only a guard unlocks, so "unlock of unlocked
 /// mutex" cannot happen; unlocking from another goroutine than the one that
 /// locked (legal in Go) is not possible with a guard, which is `!Send` like
-/// std's.
+/// std's:
+///
+/// ```compile_fail,E0277
+/// fn assert_send<T: Send>(_: T) {}
+/// let m = gosync::sync::Mutex::new(0);
+/// assert_send(m.lock()); // error: `*const ()` cannot be sent between threads
+/// ```
+///
+/// `Send` and `Sync` follow std's `Mutex`: a `Mutex<T>` is both when `T: Send`,
+/// so data that must stay on one thread cannot be shared through it:
+///
+/// ```compile_fail,E0277
+/// fn assert_sync<T: Sync>(_: &T) {}
+/// assert_sync(&gosync::sync::Mutex::new(std::rc::Rc::new(0))); // error: Rc is not Send
+/// ```
 pub struct Mutex<T: ?Sized> {
     raw: RawMutex,
     data: UnsafeCell<T>,
@@ -234,6 +248,16 @@ mod tests {
                 Event::Release(key)
             ]
         );
+    }
+
+    #[test]
+    fn send_and_sync_match_std() {
+        fn send<T: Send>() {}
+        fn sync<T: Sync>() {}
+        // A Cell is Send but not Sync: the Mutex makes it shareable, as std's.
+        send::<Mutex<std::cell::Cell<u8>>>();
+        sync::<Mutex<std::cell::Cell<u8>>>();
+        sync::<MutexGuard<'static, u8>>();
     }
 
     #[test]

@@ -31,6 +31,22 @@ use crate::loom::loom_const_fn;
 /// Because writers are preferred, a goroutine that takes a read lock it
 /// already holds can deadlock if a writer arrives in between (Go documents
 /// the same: "recursive read locking is prohibited").
+///
+/// `Send` and `Sync` follow std's `RwLock`: readers share `&T` across
+/// threads, so sharing the lock needs `T: Send + Sync`:
+///
+/// ```compile_fail,E0277
+/// fn assert_sync<T: Sync>(_: &T) {}
+/// assert_sync(&gosync::sync::RwMutex::new(std::cell::Cell::new(0))); // error: Cell is not Sync
+/// ```
+///
+/// and guards stay on the thread that locked:
+///
+/// ```compile_fail,E0277
+/// fn assert_send<T: Send>(_: T) {}
+/// let rw = gosync::sync::RwMutex::new(0);
+/// assert_send(rw.rlock()); // error: `*const ()` cannot be sent between threads
+/// ```
 pub struct RwMutex<T: ?Sized> {
     raw: RawRwMutex,
     data: UnsafeCell<T>,
@@ -258,6 +274,16 @@ mod tests {
         assert!(matches!(events[1], Event::ReleaseMerge(_)));
         assert_eq!(events.iter().filter(|e| acq(e)).count(), 4);
         assert_eq!(events.len(), 7);
+    }
+
+    #[test]
+    fn send_and_sync_match_std() {
+        fn send<T: Send>() {}
+        fn sync<T: Sync>() {}
+        send::<RwMutex<std::cell::Cell<u8>>>();
+        sync::<RwMutex<Vec<u8>>>();
+        sync::<RwMutexReadGuard<'static, u8>>();
+        sync::<RwMutexWriteGuard<'static, u8>>();
     }
 
     #[test]
