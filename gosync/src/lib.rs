@@ -173,7 +173,18 @@ pub mod runtime {
     }
 
     /// The running goroutine's id: 1 for the main goroutine, as in Go; a
-    /// thread that is not a goroutine gets a fresh id on first use.
+    /// thread that is not a goroutine gets a fresh id on first use. (Go
+    /// keeps its ids private; reports and tests need them.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gosync::runtime::goid;
+    ///
+    /// assert_eq!(goid(), 1); // a program's main thread
+    /// let other = gosync::run(goid);
+    /// assert!(other > 1);
+    /// ```
     pub fn goid() -> u64 {
         goroutine::id()
     }

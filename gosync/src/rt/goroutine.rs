@@ -34,7 +34,7 @@ thread_local! {
 pub(crate) fn id() -> u64 {
     ID.with(|id| {
         if id.get() == 0 {
-            let fresh = if thread::current().name() == Some("main") {
+            let fresh = if is_main_thread() {
                 1
             } else {
                 NEXT_ID.fetch_add(1, Ordering::Relaxed)
@@ -43,6 +43,20 @@ pub(crate) fn id() -> u64 {
         }
         id.get()
     })
+}
+
+/// Whether the calling thread is the process's main thread.
+#[cfg(target_os = "linux")]
+fn is_main_thread() -> bool {
+    // SAFETY: gettid and getpid have no preconditions and cannot fail.
+    unsafe { libc::gettid() == libc::getpid() }
+}
+
+/// Whether the calling thread is the process's main thread. Without a
+/// system call to ask, std's name for it is the best evidence.
+#[cfg(not(target_os = "linux"))]
+fn is_main_thread() -> bool {
+    thread::current().name() == Some("main")
 }
 
 /// Counts a goroutine as live for as long as it exists, even if it panics.
