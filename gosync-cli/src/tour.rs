@@ -1,0 +1,128 @@
+//! `gosync tour`: the ported Go tutorial programs, run one after another.
+//!
+//! Each stop is an example of the `gosync` crate, compiled in here as a
+//! module, so the program the tour runs is the very file that
+//! `cargo run -p gosync --example NAME` runs: one source per example. An
+//! example file provides `ABOUT` (one sentence: what it shows) and
+//! `tour() -> String` (its body; asserts its own result and returns the line
+//! to print). Adding a stop is a `mod` line and a row in [`STOPS`].
+
+// Each example's `fn main` is for `cargo run --example`; the tour calls
+// `tour` instead.
+#[allow(dead_code)]
+#[path = "../../gosync/examples/cond_queue.rs"]
+mod cond_queue;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/hits.rs"]
+mod hits;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/mutex_counter.rs"]
+mod mutex_counter;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/once_singleton.rs"]
+mod once_singleton;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/rwmutex_cache.rs"]
+mod rwmutex_cache;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/safe_counter.rs"]
+mod safe_counter;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/waitgroup_fanout.rs"]
+mod waitgroup_fanout;
+
+/// One program of the tour.
+pub struct Stop {
+    /// The example's name: `cargo run -p gosync --example NAME`.
+    pub name: &'static str,
+    /// The family it belongs to, as Go's package (`sync`, later `chan`, ...).
+    pub family: &'static str,
+    /// What it shows, in one sentence.
+    pub about: &'static str,
+    /// Runs it (it asserts its own result) and returns the result line.
+    pub run: fn() -> String,
+}
+
+/// Every stop, in the order the tour visits them.
+pub const STOPS: &[Stop] = &[
+    Stop {
+        name: "mutex_counter",
+        family: "sync",
+        about: mutex_counter::ABOUT,
+        run: mutex_counter::tour,
+    },
+    Stop {
+        name: "safe_counter",
+        family: "sync",
+        about: safe_counter::ABOUT,
+        run: safe_counter::tour,
+    },
+    Stop {
+        name: "rwmutex_cache",
+        family: "sync",
+        about: rwmutex_cache::ABOUT,
+        run: rwmutex_cache::tour,
+    },
+    Stop {
+        name: "hits",
+        family: "sync",
+        about: hits::ABOUT,
+        run: hits::tour,
+    },
+    Stop {
+        name: "once_singleton",
+        family: "sync",
+        about: once_singleton::ABOUT,
+        run: once_singleton::tour,
+    },
+    Stop {
+        name: "waitgroup_fanout",
+        family: "sync",
+        about: waitgroup_fanout::ABOUT,
+        run: waitgroup_fanout::tour,
+    },
+    Stop {
+        name: "cond_queue",
+        family: "sync",
+        about: cond_queue::ABOUT,
+        run: cond_queue::tour,
+    },
+];
+
+/// The stop called `name`.
+pub fn find(name: &str) -> Option<&'static Stop> {
+    STOPS.iter().find(|s| s.name == name)
+}
+
+/// Prints every stop's family, name and sentence, one a line.
+pub fn list() {
+    let width = STOPS.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    for s in STOPS {
+        println!("{:<5} {:<width$}  {}", s.family, s.name, s.about);
+    }
+}
+
+/// Runs `stops` one after another, printing what each shows and its result.
+pub fn run(stops: &[&Stop]) {
+    let total = stops.len();
+    if total > 1 {
+        println!("gosync tour: Go's concurrency tutorials, ported; each program is gosync/examples/NAME.rs");
+    }
+    for (i, stop) in stops.iter().enumerate() {
+        if total > 1 {
+            println!();
+        }
+        println!("[{}/{total}] {} ({})", i + 1, stop.name, stop.family);
+        println!("  {}", stop.about);
+        // The example's body runs as a goroutine, as its own `main` does.
+        let result = gosync::run(stop.run);
+        println!("  => {result}");
+    }
+    if total > 1 {
+        println!();
+        println!(
+            "{total} programs ran, each checked its own result. \
+             Run one alone: cargo run -p gosync --example NAME"
+        );
+    }
+}
