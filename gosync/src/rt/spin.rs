@@ -5,23 +5,43 @@
 
 use super::goroutine;
 
-/// How many rounds of spinning a waiter may do before it parks (Go's `active_spin`).
+/// Rounds of active spinning a waiter may do before it parks (Go's `active_spin`).
 const ACTIVE_SPIN: u32 = 4;
 
-/// Pause instructions per round (Go's `active_spin_cnt`).
+/// Pause instructions per round of active spinning (Go's `active_spin_cnt`).
 const ACTIVE_SPIN_CNT: u32 = 30;
+
+/// Rounds of passive spinning (yielding the processor) after the active
+/// ones, as Go's runtime lock does for its OS threads (`passive_spin`): when
+/// there are more threads than processors, the holder may be waiting for
+/// ours, and sleeping costs a kernel round trip each way.
+const PASSIVE_SPIN: u32 = 3;
 
 /// Whether a waiter that has already spun `iter` rounds may spin once more.
 #[inline]
 pub(crate) fn can_spin(iter: u32) -> bool {
     // Under loom, spinning only multiplies the interleavings to explore.
-    !cfg!(loom) && iter < ACTIVE_SPIN && goroutine::gomaxprocs() > 1
+    !cfg!(loom) && iter < ACTIVE_SPIN + PASSIVE_SPIN && goroutine::gomaxprocs() > 1
 }
 
-/// One round of spinning.
+/// Spin round `iter` (counting from 0): busy-wait, then yield. An active
+/// round ends early once `free()` says what we wait for is available: Go's
+/// 30 pauses assume a pause of a few cycles, but on recent x86 a pause
+/// costs tens of nanoseconds, so a blind round can outlast a short critical
+/// section.
 #[inline]
-pub(crate) fn spin() {
-    for _ in 0..ACTIVE_SPIN_CNT {
-        std::hint::spin_loop();
+pub(crate) fn spin(iter: u32, free: impl Fn() -> bool) {
+    if iter < ACTIVE_SPIN {
+        for i in 1..=ACTIVE_SPIN_CNT {
+            std::hint::spin_loop();
+            if i % PAUSES_PER_CHECK == 0 && free() {
+                return;
+            }
+        }
+    } else {
+        goroutine::gosched();
     }
 }
+
+/// How many pauses an active round does between looks at the lock.
+const PAUSES_PER_CHECK: u32 = 15;

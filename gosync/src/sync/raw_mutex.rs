@@ -137,7 +137,7 @@ impl RawMutex {
                 {
                     awoke = true;
                 }
-                spin::spin();
+                spin::spin(iter, || self.state.load(Ordering::Relaxed) & LOCKED == 0);
                 iter += 1;
                 old = self.state.load(Ordering::Relaxed);
                 continue;
