@@ -1,9 +1,10 @@
 //! `sync.Once`, `sync.OnceValue`, `sync.OnceFunc`.
 
 use crate::loom::loom_const_fn;
-use crate::loom::sync::atomic::{AtomicBool, Ordering};
+use crate::loom::sync::atomic::{AtomicU8, Ordering};
 use std::cell::UnsafeCell;
 use std::fmt;
+use std::mem::MaybeUninit;
 use std::ops::Deref;
 use std::panic::{self, AssertUnwindSafe};
 
@@ -33,20 +34,28 @@ use crate::rt::hb;
 /// assert!(INIT.is_done());
 /// ```
 pub struct Once {
-    /// Set, with Release, once the action has returned or panicked. The
-    /// fast path needs only this flag. Its address names the `Once` to the
-    /// race detector (the `Once`'s own address may be its mutex's).
-    done: AtomicBool,
+    /// [`PENDING`], then (with Release) [`DONE`] when the action returned or
+    /// [`PANICKED`] when it panicked. The fast path needs only this word. Its
+    /// address names the `Once` to the race detector (the `Once`'s own
+    /// address may be its mutex's).
+    state: AtomicU8,
     /// Serialises the slow path, so that latecomers wait for the action.
     m: RawMutex,
 }
+
+/// The action has not run.
+const PENDING: u8 = 0;
+/// The action returned.
+const DONE: u8 = 1;
+/// The action panicked; the `Once` counts as done all the same (Go's rule).
+const PANICKED: u8 = 2;
 
 impl Once {
     loom_const_fn! {
         /// Creates a `Once` whose action has not run.
         pub fn new() -> Once {
             Once {
-                done: AtomicBool::new(false),
+                state: AtomicU8::new(PENDING),
                 m: RawMutex::new(),
             }
         }
@@ -59,8 +68,8 @@ impl Once {
     #[inline]
     pub fn call(&self, f: impl FnOnce()) {
         // Acquire: the action's effects are visible once we see it done.
-        if self.done.load(Ordering::Acquire) {
-            hb::acquire(&self.done);
+        if self.state.load(Ordering::Acquire) != PENDING {
+            hb::acquire(&self.state);
             return;
         }
         self.call_slow(f);
@@ -75,29 +84,37 @@ impl Once {
                 unsafe { self.0.unlock() }
             }
         }
-        /// Marks the action done when it returns *or* panics.
-        struct Finish<'a>(&'a Once);
-        impl Drop for Finish<'_> {
+        /// Marks the action done-by-panic if it unwinds.
+        struct Unwinding<'a>(&'a Once);
+        impl Drop for Unwinding<'_> {
             fn drop(&mut self) {
-                hb::release(&self.0.done);
-                self.0.done.store(true, Ordering::Release);
+                self.0.finish(PANICKED);
             }
         }
 
         self.m.lock();
         let _unlock = Unlock(&self.m);
         // Relaxed: the mutex orders us after whoever set it.
-        if !self.done.load(Ordering::Relaxed) {
-            let _finish = Finish(self);
+        if self.state.load(Ordering::Relaxed) == PENDING {
+            let unwinding = Unwinding(self);
             f();
+            std::mem::forget(unwinding);
+            self.finish(DONE);
         } else {
-            hb::acquire(&self.done);
+            hb::acquire(&self.state);
         }
+    }
+
+    /// Publishes the action's outcome.
+    fn finish(&self, outcome: u8) {
+        hb::release(&self.state);
+        // Release: pairs with the fast path's Acquire.
+        self.state.store(outcome, Ordering::Release);
     }
 
     /// Whether the action has run (returned or panicked).
     pub fn is_done(&self) -> bool {
-        self.done.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire) != PENDING
     }
 }
 
@@ -115,21 +132,13 @@ impl fmt::Debug for Once {
     }
 }
 
-/// What a [`OnceValue`] holds.
-enum Slot<T, F> {
-    Pending(F),
-    Running,
-    Ready(T),
-    /// The function panicked with this message.
-    Panicked(String),
-}
-
 /// A value computed once, on first use, as Go's `sync.OnceValue`.
 ///
 /// The function runs the first time [`get`](Self::get) is called; every
 /// caller gets a reference to the same value. If the function panics, that
 /// first `get` panics with it, and every later `get` panics with the same
-/// message (Go's `OnceValue` re-panics with the same value).
+/// message (Go's `OnceValue` re-panics with the same value). After the
+/// first call, `get` is one atomic load, a compare, and the value's address.
 ///
 /// # Examples
 ///
@@ -142,15 +151,20 @@ enum Slot<T, F> {
 /// ```
 pub struct OnceValue<T, F = fn() -> T> {
     once: Once,
-    /// Written only inside `once.call` (one writer, before `done` is set);
-    /// read only after `once.call` has returned (after `done`, Acquire).
-    slot: UnsafeCell<Slot<T, F>>,
+    /// The function, until the action takes it.
+    init: UnsafeCell<Option<F>>,
+    /// Initialised exactly when `once`'s state is `DONE`.
+    value: UnsafeCell<MaybeUninit<T>>,
+    /// The panic message, set exactly when `once`'s state is `PANICKED`.
+    panic: UnsafeCell<Option<String>>,
 }
 
 // SAFETY: the value is created on one thread and read by reference on many
 // (`T: Sync`), and may be dropped on another than made it (`T: Send`); the
 // function is moved to and run on whichever thread calls first (`F: Send`).
-// Access to `slot` is ordered by `once` as its field comment says.
+// The cells are written only inside `once`'s action (one writer, before the
+// Release store of its outcome) and read only after that outcome has been
+// seen with Acquire.
 unsafe impl<T: Sync + Send, F: Send> Sync for OnceValue<T, F> {}
 
 impl<T, F: FnOnce() -> T> OnceValue<T, F> {
@@ -159,7 +173,9 @@ impl<T, F: FnOnce() -> T> OnceValue<T, F> {
         pub fn new(f: F) -> OnceValue<T, F> {
             OnceValue {
                 once: Once::new(),
-                slot: UnsafeCell::new(Slot::Pending(f)),
+                init: UnsafeCell::new(Some(f)),
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+                panic: UnsafeCell::new(None),
             }
         }
     }
@@ -170,27 +186,55 @@ impl<T, F: FnOnce() -> T> OnceValue<T, F> {
     ///
     /// If the function panics: the first caller with the original panic,
     /// every later caller with a panic carrying the same message.
+    #[inline]
     pub fn get(&self) -> &T {
+        // Acquire: pairs with the Release store of DONE after the write.
+        if self.once.state.load(Ordering::Acquire) == DONE {
+            hb::acquire(&self.once.state);
+            // SAFETY: DONE means `value` was written, before the store we
+            // acquired, and it is never written again.
+            return unsafe { (*self.value.get()).assume_init_ref() };
+        }
+        self.get_slow()
+    }
+
+    #[cold]
+    fn get_slow(&self) -> &T {
         self.once.call(|| {
-            // SAFETY: inside `once.call`'s action we are the only writer and
-            // no reader exists yet (see the field comment).
-            let slot = unsafe { &mut *self.slot.get() };
-            let Slot::Pending(f) = std::mem::replace(slot, Slot::Running) else {
-                unreachable!("the action runs once")
-            };
+            // SAFETY: inside `once`'s action we are the only one to touch
+            // the cells (see the `Sync` impl).
+            let f = unsafe { (*self.init.get()).take() }.expect("the action runs once");
             match panic::catch_unwind(AssertUnwindSafe(f)) {
-                Ok(v) => *slot = Slot::Ready(v),
+                // SAFETY: as above; `once` then publishes DONE.
+                Ok(v) => unsafe {
+                    (*self.value.get()).write(v);
+                },
                 Err(payload) => {
-                    *slot = Slot::Panicked(panic_message(&*payload));
+                    // SAFETY: as above; `once` then publishes PANICKED.
+                    unsafe { *self.panic.get() = Some(panic_message(&*payload)) };
                     panic::resume_unwind(payload);
                 }
             }
         });
-        // SAFETY: `once.call` has returned, so the slot is written for good.
-        match unsafe { &*self.slot.get() } {
-            Slot::Ready(v) => v,
-            Slot::Panicked(msg) => panic!("{msg}"),
-            Slot::Pending(_) | Slot::Running => unreachable!("once.call returned"),
+        if self.once.state.load(Ordering::Acquire) == DONE {
+            // SAFETY: as in `get`.
+            return unsafe { (*self.value.get()).assume_init_ref() };
+        }
+        // SAFETY: the state is PANICKED (`call` returned, so not PENDING):
+        // `panic` is written for good.
+        let msg = unsafe { (*self.panic.get()).as_deref() };
+        panic!("{}", msg.expect("a panicked OnceValue keeps its message"))
+    }
+}
+
+impl<T, F> Drop for OnceValue<T, F> {
+    fn drop(&mut self) {
+        // `&mut self`: no other access exists, so Relaxed suffices (a load
+        // rather than `get_mut`, which loom's mock lacks).
+        if self.once.state.load(Ordering::Relaxed) == DONE {
+            // SAFETY: DONE means `value` is initialised, and it is dropped
+            // only here, once.
+            unsafe { self.value.get_mut().assume_init_drop() };
         }
     }
 }
@@ -206,16 +250,16 @@ impl<T, F: FnOnce() -> T> Deref for OnceValue<T, F> {
 impl<T: fmt::Debug, F> fmt::Debug for OnceValue<T, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("OnceValue");
-        if self.once.is_done() {
-            // SAFETY: done, so the slot is no longer written.
-            match unsafe { &*self.slot.get() } {
-                Slot::Ready(v) => d.field("value", v),
-                Slot::Panicked(msg) => d.field("panicked", msg),
-                Slot::Pending(_) | Slot::Running => unreachable!("done"),
-            };
-        } else {
-            d.field("value", &format_args!("<uninit>"));
-        }
+        match self.once.state.load(Ordering::Acquire) {
+            // SAFETY: DONE: the value is written for good.
+            DONE => d.field("value", unsafe { (*self.value.get()).assume_init_ref() }),
+            // SAFETY: PANICKED: the message is written for good.
+            PANICKED => d.field(
+                "panicked",
+                unsafe { &*self.panic.get() }.as_ref().expect("set"),
+            ),
+            _ => d.field("value", &format_args!("<uninit>")),
+        };
         d.finish()
     }
 }
@@ -255,8 +299,8 @@ mod tests {
     fn completion_happens_before_every_return() {
         use crate::rt::hb::{record, Event};
         let once = Once::new();
-        // Keyed by the flag: the Once's own address is its mutex's.
-        let key = &once.done as *const AtomicBool as usize;
+        // Keyed by the state word: the Once's own address is its mutex's.
+        let key = &once.state as *const AtomicU8 as usize;
         let ((), events) = record(|| {
             once.call(|| {});
             once.call(|| {});
@@ -268,6 +312,22 @@ mod tests {
             .filter(|e| matches!(e, Event::Acquire(k) | Event::Release(k) if *k == key))
             .collect();
         assert_eq!(ours, [Event::Release(key), Event::Acquire(key)]);
+    }
+
+    #[test]
+    fn once_value_drops_what_it_holds_exactly_once() {
+        use std::sync::Arc;
+        let token = Arc::new(());
+        let held = token.clone();
+        let v = OnceValue::new(move || held);
+        drop(v); // never run: the function (and its capture) is dropped
+        assert_eq!(Arc::strong_count(&token), 1);
+
+        let held = token.clone();
+        let v = OnceValue::new(move || held);
+        assert_eq!(Arc::strong_count(v.get()), 2);
+        drop(v); // run: the value is dropped
+        assert_eq!(Arc::strong_count(&token), 1);
     }
 
     #[test]

@@ -26,3 +26,19 @@ fn runs_once_and_publishes() {
         assert!(once.is_done());
     });
 }
+
+/// Two first callers of a `OnceValue`: one computes, both get the same
+/// fully written value.
+#[test]
+fn once_value_publishes_its_value() {
+    use crate::sync::OnceValue;
+    model(|| {
+        let v = Arc::new(OnceValue::new(|| vec![1, 2, 3]));
+        let t = {
+            let v = v.clone();
+            thread::spawn(move || assert_eq!(v.get().iter().sum::<i32>(), 6))
+        };
+        assert_eq!(v.get().len(), 3);
+        t.join().unwrap();
+    });
+}
