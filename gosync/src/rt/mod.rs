@@ -31,7 +31,9 @@
 pub(crate) mod clock;
 pub(crate) mod goroutine;
 pub(crate) mod hb;
+pub(crate) mod lock;
 pub(crate) mod parking;
+pub(crate) mod rand;
 pub(crate) mod sema;
 pub(crate) mod spin;
 pub(crate) mod waiter;

@@ -1,0 +1,447 @@
+//! The `select` engine (Go's `selectgo`), which every channel operation
+//! uses: a plain send or receive is a select of one case.
+//!
+//! 1. Lock every channel of the select, in address order (so two selects
+//!    never deadlock on each other's locks).
+//! 2. Poll the cases in a random order; the first that can proceed does, so
+//!    among ready cases each is chosen with equal probability.
+//! 3. Otherwise (unless non-blocking), queue an entry on every channel, all
+//!    pointing at one shared [`Waiting`], unlock, and sleep. A counterpart
+//!    that completes one entry claims the `Waiting` by CAS first, so exactly
+//!    one case happens; entries it finds already claimed are stale and dropped.
+//! 4. On waking, lock again and take the other entries out of their queues.
+//!
+//! Because a select queues its entries only while holding every lock, a
+//! select that is polling can never itself be claimed; the only race is
+//! between claimers, and the CAS settles it.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::hchan::{Channel, Entry, Received, Sent, Waiting};
+use crate::rt::lock::RawLock;
+use crate::rt::waiter::Waiter;
+use crate::rt::{hb, rand};
+
+/// What polling or completing a case came to.
+pub(crate) enum Poll {
+    Ready,
+    Pending,
+    /// A send case met a closed channel: panic once the locks are released.
+    SendOnClosed,
+}
+
+/// One case of a select, type-erased so cases of different element types
+/// can be mixed.
+pub(crate) trait Case {
+    /// The channel's lock; `None` for a nil channel, which is never ready.
+    fn lock(&self) -> Option<&RawLock>;
+    /// Under the lock: complete now if possible.
+    fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll;
+    /// Under the lock: queue an entry for `waiting` as case `index`.
+    fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize);
+    /// Under the lock: take our entry out of its queue, unclaimed.
+    fn dequeue(&mut self);
+    /// After `waiting` was claimed for this case: collect the outcome.
+    fn claimed(&mut self, closed: bool) -> Poll;
+}
+
+/// A send of `value` on `chan`.
+pub(crate) struct SendCase<'a, T> {
+    chan: Option<&'a Channel<T>>,
+    value: Option<T>,
+    entry: Option<Arc<Entry<T>>>,
+}
+
+impl<'a, T> SendCase<'a, T> {
+    pub(crate) fn new(chan: Option<&'a Channel<T>>, value: T) -> SendCase<'a, T> {
+        SendCase {
+            chan,
+            value: Some(value),
+            entry: None,
+        }
+    }
+
+    /// The value, if it was not sent.
+    pub(crate) fn into_unsent(self) -> Option<T> {
+        self.value
+    }
+}
+
+impl<T> Case for SendCase<'_, T> {
+    fn lock(&self) -> Option<&RawLock> {
+        self.chan.map(Channel::raw_lock)
+    }
+
+    fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll {
+        let chan = self.chan.expect("nil channels are never polled");
+        let value = self.value.take().expect("polled once");
+        hb::release_merge(chan);
+        // SAFETY: the engine holds the channel's lock while polling.
+        match unsafe { chan.locked() }.try_send(chan.cap(), value, wake) {
+            Sent::Done => Poll::Ready,
+            Sent::Full(v) => {
+                self.value = Some(v);
+                Poll::Pending
+            }
+            Sent::Closed(v) => {
+                self.value = Some(v);
+                Poll::SendOnClosed
+            }
+        }
+    }
+
+    fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize) {
+        let Some(chan) = self.chan else { return };
+        let entry = Entry::new(waiting, index, self.value.take());
+        // SAFETY: the engine holds the channel's lock while queueing.
+        unsafe { chan.locked() }.enqueue_send(Arc::clone(&entry));
+        self.entry = Some(entry);
+    }
+
+    fn dequeue(&mut self) {
+        if let (Some(chan), Some(entry)) = (self.chan, self.entry.take()) {
+            // SAFETY: the engine holds the channel's lock.
+            unsafe { chan.locked() }.dequeue(&entry);
+            // SAFETY: we own the entry, now out of the queue, and it was
+            // not claimed for this case: nobody else touches its slot.
+            self.value = unsafe { entry.take() };
+        }
+    }
+
+    fn claimed(&mut self, closed: bool) -> Poll {
+        let entry = self.entry.take().expect("a claimed case was queued");
+        if closed {
+            // SAFETY: we own the entry and saw `done`; close left the value.
+            self.value = unsafe { entry.take() };
+            return Poll::SendOnClosed;
+        }
+        hb::acquire(self.chan.expect("queued"));
+        Poll::Ready
+    }
+}
+
+/// A receive on `chan`.
+pub(crate) struct RecvCase<'a, T> {
+    chan: Option<&'a Channel<T>>,
+    /// `Some(Some(v))`: received `v`; `Some(None)`: the channel is closed.
+    result: Option<Option<T>>,
+    entry: Option<Arc<Entry<T>>>,
+}
+
+impl<'a, T> RecvCase<'a, T> {
+    pub(crate) fn new(chan: Option<&'a Channel<T>>) -> RecvCase<'a, T> {
+        RecvCase {
+            chan,
+            result: None,
+            entry: None,
+        }
+    }
+
+    /// The received value (`None`: closed). Panics if the case did not happen.
+    pub(crate) fn into_result(self) -> Option<T> {
+        self.result.expect("the case was chosen")
+    }
+}
+
+impl<T> Case for RecvCase<'_, T> {
+    fn lock(&self) -> Option<&RawLock> {
+        self.chan.map(Channel::raw_lock)
+    }
+
+    fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll {
+        let chan = self.chan.expect("nil channels are never polled");
+        // SAFETY: the engine holds the channel's lock while polling.
+        let r = unsafe { chan.locked() }.try_recv(chan.cap(), wake);
+        match r {
+            Received::Value(v) => self.result = Some(Some(v)),
+            Received::Closed => self.result = Some(None),
+            Received::Empty => return Poll::Pending,
+        }
+        hb::acquire(chan);
+        Poll::Ready
+    }
+
+    fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize) {
+        let Some(chan) = self.chan else { return };
+        let entry = Entry::new(waiting, index, None);
+        // SAFETY: the engine holds the channel's lock while queueing.
+        unsafe { chan.locked() }.enqueue_recv(Arc::clone(&entry));
+        self.entry = Some(entry);
+    }
+
+    fn dequeue(&mut self) {
+        if let (Some(chan), Some(entry)) = (self.chan, self.entry.take()) {
+            // SAFETY: the engine holds the channel's lock.
+            unsafe { chan.locked() }.dequeue(&entry);
+        }
+    }
+
+    fn claimed(&mut self, closed: bool) -> Poll {
+        let entry = self.entry.take().expect("a claimed case was queued");
+        self.result = Some(if closed {
+            None
+        } else {
+            // SAFETY: we own the entry and saw `done` for its case.
+            unsafe { entry.take() }
+        });
+        hb::acquire(self.chan.expect("queued"));
+        Poll::Ready
+    }
+}
+
+/// How long a select may wait.
+#[derive(Clone, Copy)]
+pub(crate) enum Block {
+    /// Never wait (a select with `default`).
+    No,
+    /// Wait as long as it takes.
+    Forever,
+    /// Wait until the instant.
+    Until(Instant),
+}
+
+/// The distinct locks of `cases`, in address order.
+fn locks(cases: &[&mut dyn Case]) -> Vec<*const RawLock> {
+    let mut locks: Vec<*const RawLock> = cases
+        .iter()
+        .filter_map(|c| c.lock().map(|l| l as *const RawLock))
+        .collect();
+    locks.sort_unstable();
+    locks.dedup();
+    locks
+}
+
+fn lock_all(locks: &[*const RawLock]) {
+    for &l in locks {
+        // SAFETY: each lock belongs to a channel the cases borrow, so it
+        // outlives the select.
+        unsafe { &*l }.lock();
+    }
+}
+
+fn unlock_all(locks: &[*const RawLock]) {
+    for &l in locks.iter().rev() {
+        // SAFETY: as in `lock_all`; every lock was locked by `lock_all`.
+        unsafe { (*l).unlock() };
+    }
+}
+
+fn wake_all(wake: Vec<Waiter>) {
+    for w in wake {
+        w.unpark();
+    }
+}
+
+/// How a select ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Selected {
+    /// Case `i` happened.
+    Case(usize),
+    /// Case `i`, a send, met a closed channel (Go panics; `try_send` does not).
+    SendOnClosed(usize),
+    /// No case happened within the time allowed.
+    Nothing,
+}
+
+/// Runs a select over `cases`.
+pub(crate) fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
+    let locks = locks(cases);
+    let n = cases.len();
+    let mut wake = Vec::new();
+
+    lock_all(&locks);
+    if n > 0 {
+        let start = if n == 1 { 0 } else { rand::below(n) };
+        // Go permutes the poll order; a random rotation is enough for each
+        // ready case to be chosen with equal probability.
+        for k in 0..n {
+            let i = (start + k) % n;
+            if cases[i].lock().is_none() {
+                continue;
+            }
+            match cases[i].poll(&mut wake) {
+                Poll::Pending => {}
+                Poll::Ready => {
+                    unlock_all(&locks);
+                    wake_all(wake);
+                    return Selected::Case(i);
+                }
+                Poll::SendOnClosed => {
+                    unlock_all(&locks);
+                    wake_all(wake);
+                    return Selected::SendOnClosed(i);
+                }
+            }
+        }
+    }
+    let deadline = match block {
+        Block::No => {
+            unlock_all(&locks);
+            return Selected::Nothing;
+        }
+        Block::Forever => None,
+        Block::Until(d) => Some(d),
+    };
+    if locks.is_empty() {
+        // Only nil channels: nothing can ever happen.
+        loop {
+            if !Waiter::park(deadline) {
+                return Selected::Nothing;
+            }
+        }
+    }
+
+    let waiting = Waiting::new();
+    for (i, case) in cases.iter_mut().enumerate() {
+        case.enqueue(&waiting, i);
+    }
+    unlock_all(&locks);
+
+    while !waiting.is_done() {
+        if !Waiter::park(deadline) {
+            lock_all(&locks);
+            if waiting.time_out() {
+                for case in cases.iter_mut() {
+                    case.dequeue();
+                }
+                unlock_all(&locks);
+                return Selected::Nothing;
+            }
+            // A case was claimed just in time. Its claimer completed it
+            // under a lock we now hold, so it is done.
+            unlock_all(&locks);
+            debug_assert!(waiting.is_done());
+        }
+    }
+
+    let (chosen, closed) = waiting.chosen();
+    lock_all(&locks);
+    for (i, case) in cases.iter_mut().enumerate() {
+        if i != chosen {
+            case.dequeue();
+        }
+    }
+    unlock_all(&locks);
+    match cases[chosen].claimed(closed) {
+        Poll::Ready => Selected::Case(chosen),
+        Poll::SendOnClosed => Selected::SendOnClosed(chosen),
+        Poll::Pending => unreachable!("a claimed case has happened"),
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+// These tests drive channels from plain threads on purpose.
+#[allow(clippy::disallowed_methods)]
+mod tests {
+    use super::*;
+    use crate::chan::Chan;
+
+    fn recv2<T>(a: &Chan<T>, b: &Chan<T>, block: Block) -> (Selected, Option<T>) {
+        let mut ca = RecvCase::new(a.raw());
+        let mut cb = RecvCase::new(b.raw());
+        let r = select(&mut [&mut ca, &mut cb], block);
+        let v = match r {
+            Selected::Case(0) => ca.into_result(),
+            Selected::Case(1) => cb.into_result(),
+            _ => None,
+        };
+        (r, v)
+    }
+
+    #[test]
+    fn picks_the_ready_case_and_skips_nil() {
+        let (a, b) = (Chan::new(1), Chan::new(1));
+        b.send(2);
+        assert_eq!(recv2(&a, &b, Block::No), (Selected::Case(1), Some(2)));
+        assert_eq!(recv2(&a, &b, Block::No), (Selected::Nothing, None));
+        let nil = Chan::nil();
+        a.send(1);
+        assert_eq!(
+            recv2(&nil, &a, Block::Forever),
+            (Selected::Case(1), Some(1))
+        );
+    }
+
+    /// Go's TestSelectFairness, by counts: with both cases always ready,
+    /// each is chosen about half the time.
+    #[test]
+    fn ready_cases_are_chosen_uniformly() {
+        let (a, b) = (Chan::new(1), Chan::new(1));
+        let mut counts = [0u32; 2];
+        for _ in 0..10_000 {
+            a.try_send(0).ok();
+            b.try_send(1).ok();
+            match recv2(&a, &b, Block::No).0 {
+                Selected::Case(i) => counts[i] += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        // 10,000 fair coin flips: outside 4,000..6,000 is a >20-sigma event.
+        assert!(
+            counts.iter().all(|&c| (4_000..=6_000).contains(&c)),
+            "{counts:?}"
+        );
+    }
+
+    /// A blocked select over two channels, each with a sender racing to
+    /// complete it: the select takes exactly one value, and the other is
+    /// still there for a plain receive (were it taken too, that receive
+    /// would find nothing and fail after `PATIENCE`).
+    #[test]
+    fn a_blocked_select_completes_exactly_one_case() {
+        const PATIENCE: Duration = Duration::from_secs(60);
+        for _ in 0..200 {
+            let (a, b) = (Chan::new(0), Chan::new(0));
+            let senders: Vec<_> = [(a.clone(), 1), (b.clone(), 2)]
+                .into_iter()
+                .map(|(ch, v)| std::thread::spawn(move || ch.send(v)))
+                .collect();
+            let (r, v) = recv2(&a, &b, Block::Forever);
+            let (other, left) = match r {
+                Selected::Case(0) => (&b, 2),
+                Selected::Case(1) => (&a, 1),
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(v, Some(3 - left));
+            assert_eq!(other.recv_timeout(PATIENCE), Ok(left));
+            for t in senders {
+                t.join().unwrap();
+            }
+        }
+    }
+
+    /// The same channel in a send case and a receive case of one select
+    /// (TestSelectDuplicateChannel): a select never pairs with itself.
+    #[test]
+    fn duplicate_channel_in_one_select() {
+        let c = Chan::<i32>::new(0);
+        let mut send = SendCase::new(c.raw(), 1);
+        let mut recv = RecvCase::new(c.raw());
+        let r = select(
+            &mut [&mut send, &mut recv],
+            Block::Until(crate::rt::clock::now() + Duration::from_millis(10)),
+        );
+        assert_eq!(r, Selected::Nothing);
+        assert_eq!(send.into_unsent(), Some(1), "the unsent value comes back");
+        // And the queues are clean: a plain exchange still works.
+        let tx = c.clone();
+        let t = std::thread::spawn(move || tx.send(3));
+        assert_eq!(c.recv(), Some(3));
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn send_case_on_closed_channel_is_reported() {
+        let (a, b) = (Chan::new(0), Chan::<u8>::new(0));
+        a.close();
+        let mut s = SendCase::new(a.raw(), 1u8);
+        let mut r = RecvCase::new(b.raw());
+        assert_eq!(
+            select(&mut [&mut s, &mut r], Block::Forever),
+            Selected::SendOnClosed(0)
+        );
+    }
+
+    use std::time::Duration;
+}

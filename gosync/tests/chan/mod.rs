@@ -1,0 +1,269 @@
+//! Channel semantics (Go's spec and src/runtime/chan_test.go's TestChan,
+//! by behaviour) and exactly-once delivery under stress. The `select!`
+//! ports arrive with the macro.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use gosync::chan::{Chan, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
+use gosync::sync::WaitGroup;
+
+use crate::{recover, scaled};
+
+#[test]
+fn buffered_is_fifo_and_reports_full() {
+    let ch = Chan::new(3);
+    assert_eq!((ch.len(), ch.cap()), (0, 3));
+    for i in 0..3 {
+        ch.try_send(i).unwrap();
+    }
+    assert_eq!(ch.len(), 3);
+    assert_eq!(ch.try_send(9), Err(TrySendError::Full(9)));
+    assert_eq!(
+        [ch.recv(), ch.recv(), ch.recv()],
+        [Some(0), Some(1), Some(2)]
+    );
+    assert_eq!(ch.try_recv(), Err(TryRecvError::Empty));
+}
+
+#[test]
+fn unbuffered_send_needs_a_receiver() {
+    let ch = Chan::<u8>::new(0);
+    assert_eq!(ch.try_send(1), Err(TrySendError::Full(1)));
+    assert_eq!(
+        ch.send_timeout(2, Duration::from_millis(5)),
+        Err(SendTimeoutError::Timeout(2))
+    );
+    assert_eq!(
+        ch.recv_timeout(Duration::from_millis(5)),
+        Err(RecvTimeoutError::Timeout)
+    );
+    // With a receiver waiting, the send completes and hands over the value.
+    let (tx, done) = (ch.clone(), Chan::new(1));
+    let d = done.clone();
+    gosync::go(move || d.send(tx.recv()));
+    ch.send(7);
+    assert_eq!(done.recv(), Some(Some(7)));
+}
+
+/// TestChan's "send completes only after the receive" for unbuffered
+/// channels: the receiver's write before receiving is visible to the
+/// sender after its send returns.
+#[test]
+fn unbuffered_receive_happens_before_send_completes() {
+    for _ in 0..scaled(100, 1000) {
+        let ch = Chan::new(0);
+        let flag = Arc::new(AtomicBool::new(false));
+        let (rx, f) = (ch.clone(), flag.clone());
+        gosync::go(move || {
+            f.store(true, Ordering::Relaxed);
+            rx.recv();
+        });
+        ch.send(());
+        assert!(
+            flag.load(Ordering::Relaxed),
+            "send returned before the receive"
+        );
+    }
+}
+
+#[test]
+fn close_drains_then_reports_closed() {
+    let ch = Chan::new(2);
+    ch.send("a");
+    ch.send("b");
+    ch.close();
+    assert_eq!(ch.recv(), Some("a"));
+    assert_eq!(ch.try_recv(), Ok("b"));
+    assert_eq!(ch.recv(), None);
+    assert_eq!(ch.try_recv(), Err(TryRecvError::Closed));
+    assert_eq!(
+        ch.recv_timeout(Duration::from_secs(60)),
+        Err(RecvTimeoutError::Closed)
+    );
+    assert_eq!(ch.try_send("c"), Err(TrySendError::Closed("c")));
+    assert_eq!(
+        ch.send_timeout("d", Duration::from_secs(60)),
+        Err(SendTimeoutError::Closed("d"))
+    );
+}
+
+#[test]
+fn misuse_panics_with_go_messages() {
+    let ch = Chan::new(1);
+    ch.close();
+    assert_eq!(
+        recover(|| ch.send(1)).as_deref(),
+        Some("send on closed channel")
+    );
+    assert_eq!(
+        recover(|| ch.close()).as_deref(),
+        Some("close of closed channel")
+    );
+    assert_eq!(
+        recover(|| Chan::<u8>::nil().close()).as_deref(),
+        Some("close of nil channel")
+    );
+}
+
+#[test]
+fn close_wakes_blocked_receivers_and_senders() {
+    let ch = Chan::<u32>::new(0);
+    let wg = WaitGroup::new();
+    let results = Chan::new(8);
+    for _ in 0..3 {
+        let (ch, results) = (ch.clone(), results.clone());
+        wg.go(move || results.send(ch.recv()));
+    }
+    // A blocked sender panics; run it on a plain thread to observe that.
+    let tx = ch.clone();
+    #[allow(clippy::disallowed_methods)] // the panic must not end the process
+    let sender = std::thread::spawn(move || tx.send(1));
+    // The sender's value goes to one receiver, or the close beats it.
+    ch.close();
+    wg.wait();
+    let got: Vec<_> = (0..3).map(|_| results.recv().unwrap()).collect();
+    let delivered = got.iter().filter(|v| v.is_some()).count();
+    match sender.join() {
+        Ok(()) => assert_eq!(delivered, 1, "the sent value reached exactly one receiver"),
+        Err(p) => {
+            assert_eq!(crate::panic_message(&*p), Some("send on closed channel"));
+            assert_eq!(delivered, 0);
+        }
+    }
+}
+
+#[test]
+fn nil_channel_never_proceeds() {
+    let ch = Chan::<u8>::nil();
+    assert!(ch.is_nil());
+    assert_eq!(ch.try_send(1), Err(TrySendError::Full(1)));
+    assert_eq!(ch.try_recv(), Err(TryRecvError::Empty));
+    assert_eq!(
+        ch.send_timeout(1, Duration::from_millis(2)),
+        Err(SendTimeoutError::Timeout(1))
+    );
+    assert_eq!(
+        ch.recv_timeout(Duration::from_millis(2)),
+        Err(RecvTimeoutError::Timeout)
+    );
+    assert_eq!((ch.len(), ch.cap()), (0, 0));
+    assert_eq!(format!("{ch:?}"), "Chan(nil)");
+}
+
+#[test]
+fn views_and_iteration() {
+    let ch = Chan::new(4);
+    let (tx, rx) = (ch.sender(), ch.receiver());
+    gosync::go(move || {
+        for i in 0..10 {
+            tx.send(i);
+        }
+        tx.close();
+    });
+    let mut sum = 0;
+    for v in &rx {
+        sum += v;
+    }
+    assert_eq!(sum, 45);
+    assert_eq!(rx.recv(), None);
+}
+
+#[test]
+fn timeouts_return_the_value_when_it_arrives() {
+    let ch = Chan::new(0);
+    let tx = ch.clone();
+    gosync::go(move || tx.send(5));
+    assert_eq!(ch.recv_timeout(crate::PATIENCE), Ok(5));
+    let rx = ch.clone();
+    let got = Chan::new(1);
+    let g = got.clone();
+    gosync::go(move || g.send(rx.recv()));
+    assert_eq!(ch.send_timeout(6, crate::PATIENCE), Ok(()));
+    assert_eq!(got.recv(), Some(Some(6)));
+}
+
+/// Many producers and consumers, with timeouts and non-blocking attempts
+/// mixed in and a close at the end: every value is delivered exactly once.
+fn exactly_once(cap: usize) {
+    let producers = 4;
+    let per = scaled(2_000, 20_000) as u64;
+    let ch = Chan::new(cap);
+    let out = Chan::new(0);
+    let senders = WaitGroup::new();
+    for p in 0..producers {
+        let ch = ch.clone();
+        senders.go(move || {
+            for i in 0..per {
+                let v = p * per + i;
+                match i % 3 {
+                    0 => ch.send(v),
+                    1 => {
+                        if let Err(e) = ch.try_send(v) {
+                            ch.send(e.into_inner());
+                        }
+                    }
+                    _ => {
+                        if let Err(e) = ch.send_timeout(v, Duration::from_micros(50)) {
+                            ch.send(e.into_inner());
+                        }
+                    }
+                }
+            }
+        });
+    }
+    let receivers = WaitGroup::new();
+    for r in 0..3 {
+        let (ch, out) = (ch.clone(), out.clone());
+        receivers.go(move || {
+            let mut got = Vec::new();
+            loop {
+                let v = match r {
+                    0 => ch.recv(),
+                    1 => match ch.try_recv() {
+                        Ok(v) => Some(v),
+                        Err(TryRecvError::Empty) => ch.recv(),
+                        Err(TryRecvError::Closed) => None,
+                    },
+                    _ => match ch.recv_timeout(Duration::from_micros(50)) {
+                        Ok(v) => Some(v),
+                        Err(RecvTimeoutError::Timeout) => continue,
+                        Err(RecvTimeoutError::Closed) => None,
+                    },
+                };
+                match v {
+                    Some(v) => got.push(v),
+                    None => break,
+                }
+            }
+            out.send(got);
+        });
+    }
+    senders.wait();
+    ch.close();
+    let mut seen = HashSet::new();
+    for _ in 0..3 {
+        for v in out.recv().unwrap() {
+            assert!(seen.insert(v), "{v} delivered twice");
+        }
+    }
+    receivers.wait();
+    assert_eq!(seen.len() as u64, producers * per, "values lost");
+}
+
+#[test]
+fn exactly_once_unbuffered() {
+    exactly_once(0);
+}
+
+#[test]
+fn exactly_once_capacity_1() {
+    exactly_once(1);
+}
+
+#[test]
+fn exactly_once_buffered() {
+    exactly_once(64);
+}
