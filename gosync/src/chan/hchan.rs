@@ -17,7 +17,7 @@ use crate::rt::waiter::Waiter;
 /// A blocked operation of one goroutine: a plain send or receive, or a whole
 /// `select`. Every queue entry of that operation points here, and whoever
 /// completes one of them first *claims* it, so exactly one case happens.
-pub(crate) struct Waiting {
+pub struct Waiting {
     waiter: Waiter,
     /// [`UNCLAIMED`], then the index of the case completed for the waiter,
     /// or [`TIMED_OUT`] if the waiter gave up first. Changes once, by CAS.

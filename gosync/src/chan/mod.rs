@@ -20,6 +20,7 @@
 mod error;
 mod hchan;
 mod select;
+mod select_macro;
 
 #[cfg(all(test, loom))]
 mod tests;
@@ -245,6 +246,59 @@ impl<T> Chan<T> {
     /// Whether this is the nil channel.
     pub fn is_nil(&self) -> bool {
         self.ch.is_none()
+    }
+}
+
+/// What `select!` expands to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use super::select::{select, Block, Case, RecvCase, Selected, SendCase};
+    use super::{Chan, Receiver, Sender};
+
+    /// A channel operand of a receive case: `&Chan<T>` or `&Receiver<T>`.
+    pub trait RecvOperand<T> {
+        #[doc(hidden)]
+        fn recv_case(&self) -> RecvCase<'_, T>;
+    }
+
+    /// A channel operand of a send case: `&Chan<T>` or `&Sender<T>`.
+    pub trait SendOperand<T> {
+        #[doc(hidden)]
+        fn send_case(&self, value: T) -> SendCase<'_, T>;
+    }
+
+    impl<T> RecvOperand<T> for Chan<T> {
+        fn recv_case(&self) -> RecvCase<'_, T> {
+            RecvCase::new(self.raw())
+        }
+    }
+
+    impl<T> RecvOperand<T> for Receiver<T> {
+        fn recv_case(&self) -> RecvCase<'_, T> {
+            RecvCase::new(self.ch.raw())
+        }
+    }
+
+    impl<T> SendOperand<T> for Chan<T> {
+        fn send_case(&self, value: T) -> SendCase<'_, T> {
+            SendCase::new(self.raw(), value)
+        }
+    }
+
+    impl<T> SendOperand<T> for Sender<T> {
+        fn send_case(&self, value: T) -> SendCase<'_, T> {
+            SendCase::new(self.ch.raw(), value)
+        }
+    }
+
+    /// Builds a receive case on `ch`.
+    pub fn recv<T, C: RecvOperand<T> + ?Sized>(ch: &C) -> RecvCase<'_, T> {
+        ch.recv_case()
+    }
+
+    /// Builds a send case of `value` on `ch`.
+    pub fn send<T, C: SendOperand<T> + ?Sized>(ch: &C, value: T) -> SendCase<'_, T> {
+        ch.send_case(value)
     }
 }
 

@@ -24,7 +24,8 @@ use crate::rt::waiter::Waiter;
 use crate::rt::{hb, rand};
 
 /// What polling or completing a case came to.
-pub(crate) enum Poll {
+#[doc(hidden)]
+pub enum Poll {
     Ready,
     Pending,
     /// A send case met a closed channel: panic once the locks are released.
@@ -32,22 +33,45 @@ pub(crate) enum Poll {
 }
 
 /// One case of a select, type-erased so cases of different element types
-/// can be mixed.
-pub(crate) trait Case {
+/// can be mixed. Public only for `select!` (through `chan::__private`).
+pub trait Case {
     /// The channel's lock; `None` for a nil channel, which is never ready.
+    #[doc(hidden)]
     fn lock(&self) -> Option<&RawLock>;
-    /// Under the lock: complete now if possible.
-    fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll;
-    /// Under the lock: queue an entry for `waiting` as case `index`.
-    fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize);
-    /// Under the lock: take our entry out of its queue, unclaimed.
-    fn dequeue(&mut self);
-    /// After `waiting` was claimed for this case: collect the outcome.
-    fn claimed(&mut self, closed: bool) -> Poll;
+    /// Completes the case now if possible.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the channel's lock.
+    #[doc(hidden)]
+    unsafe fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll;
+    /// Queues an entry for `waiting` as case `index`.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the channel's lock.
+    #[doc(hidden)]
+    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize);
+    /// Takes our entry out of its queue, unclaimed.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the channel's lock, and `waiting` was not claimed
+    /// for this case.
+    #[doc(hidden)]
+    unsafe fn dequeue(&mut self);
+    /// Collects the outcome after `waiting` was claimed for this case.
+    ///
+    /// # Safety
+    ///
+    /// `waiting` was claimed for this case and is done.
+    #[doc(hidden)]
+    unsafe fn claimed(&mut self, closed: bool) -> Poll;
 }
 
 /// A send of `value` on `chan`.
-pub(crate) struct SendCase<'a, T> {
+#[doc(hidden)]
+pub struct SendCase<'a, T> {
     chan: Option<&'a Channel<T>>,
     value: Option<T>,
     entry: Option<Arc<Entry<T>>>,
@@ -63,8 +87,13 @@ impl<'a, T> SendCase<'a, T> {
     }
 
     /// The value, if it was not sent.
-    pub(crate) fn into_unsent(self) -> Option<T> {
+    pub fn into_unsent(self) -> Option<T> {
         self.value
+    }
+
+    /// Whether this case was the one that happened.
+    pub fn happened(&self) -> bool {
+        self.value.is_none()
     }
 }
 
@@ -73,11 +102,11 @@ impl<T> Case for SendCase<'_, T> {
         self.chan.map(Channel::raw_lock)
     }
 
-    fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll {
+    unsafe fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll {
         let chan = self.chan.expect("nil channels are never polled");
         let value = self.value.take().expect("polled once");
         hb::release_merge(chan);
-        // SAFETY: the engine holds the channel's lock while polling.
+        // SAFETY: the caller holds the channel's lock (`poll`'s contract).
         match unsafe { chan.locked() }.try_send(chan.cap(), value, wake) {
             Sent::Done => Poll::Ready,
             Sent::Full(v) => {
@@ -91,17 +120,17 @@ impl<T> Case for SendCase<'_, T> {
         }
     }
 
-    fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize) {
+    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize) {
         let Some(chan) = self.chan else { return };
         let entry = Entry::new(waiting, index, self.value.take());
-        // SAFETY: the engine holds the channel's lock while queueing.
+        // SAFETY: the caller holds the channel's lock (`enqueue`'s contract).
         unsafe { chan.locked() }.enqueue_send(Arc::clone(&entry));
         self.entry = Some(entry);
     }
 
-    fn dequeue(&mut self) {
+    unsafe fn dequeue(&mut self) {
         if let (Some(chan), Some(entry)) = (self.chan, self.entry.take()) {
-            // SAFETY: the engine holds the channel's lock.
+            // SAFETY: the caller holds the channel's lock (`dequeue`'s contract).
             unsafe { chan.locked() }.dequeue(&entry);
             // SAFETY: we own the entry, now out of the queue, and it was
             // not claimed for this case: nobody else touches its slot.
@@ -109,7 +138,7 @@ impl<T> Case for SendCase<'_, T> {
         }
     }
 
-    fn claimed(&mut self, closed: bool) -> Poll {
+    unsafe fn claimed(&mut self, closed: bool) -> Poll {
         let entry = self.entry.take().expect("a claimed case was queued");
         if closed {
             // SAFETY: we own the entry and saw `done`; close left the value.
@@ -122,7 +151,8 @@ impl<T> Case for SendCase<'_, T> {
 }
 
 /// A receive on `chan`.
-pub(crate) struct RecvCase<'a, T> {
+#[doc(hidden)]
+pub struct RecvCase<'a, T> {
     chan: Option<&'a Channel<T>>,
     /// `Some(Some(v))`: received `v`; `Some(None)`: the channel is closed.
     result: Option<Option<T>>,
@@ -139,8 +169,13 @@ impl<'a, T> RecvCase<'a, T> {
     }
 
     /// The received value (`None`: closed). Panics if the case did not happen.
-    pub(crate) fn into_result(self) -> Option<T> {
+    pub fn into_result(self) -> Option<T> {
         self.result.expect("the case was chosen")
+    }
+
+    /// Whether this case was the one that happened.
+    pub fn happened(&self) -> bool {
+        self.result.is_some()
     }
 }
 
@@ -149,9 +184,9 @@ impl<T> Case for RecvCase<'_, T> {
         self.chan.map(Channel::raw_lock)
     }
 
-    fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll {
+    unsafe fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll {
         let chan = self.chan.expect("nil channels are never polled");
-        // SAFETY: the engine holds the channel's lock while polling.
+        // SAFETY: the caller holds the channel's lock (`poll`'s contract).
         let r = unsafe { chan.locked() }.try_recv(chan.cap(), wake);
         match r {
             Received::Value(v) => self.result = Some(Some(v)),
@@ -162,22 +197,22 @@ impl<T> Case for RecvCase<'_, T> {
         Poll::Ready
     }
 
-    fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize) {
+    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize) {
         let Some(chan) = self.chan else { return };
         let entry = Entry::new(waiting, index, None);
-        // SAFETY: the engine holds the channel's lock while queueing.
+        // SAFETY: the caller holds the channel's lock (`enqueue`'s contract).
         unsafe { chan.locked() }.enqueue_recv(Arc::clone(&entry));
         self.entry = Some(entry);
     }
 
-    fn dequeue(&mut self) {
+    unsafe fn dequeue(&mut self) {
         if let (Some(chan), Some(entry)) = (self.chan, self.entry.take()) {
-            // SAFETY: the engine holds the channel's lock.
+            // SAFETY: the caller holds the channel's lock (`dequeue`'s contract).
             unsafe { chan.locked() }.dequeue(&entry);
         }
     }
 
-    fn claimed(&mut self, closed: bool) -> Poll {
+    unsafe fn claimed(&mut self, closed: bool) -> Poll {
         let entry = self.entry.take().expect("a claimed case was queued");
         self.result = Some(if closed {
             None
@@ -192,7 +227,8 @@ impl<T> Case for RecvCase<'_, T> {
 
 /// How long a select may wait.
 #[derive(Clone, Copy)]
-pub(crate) enum Block {
+#[doc(hidden)]
+pub enum Block {
     /// Never wait (a select with `default`).
     No,
     /// Wait as long as it takes.
@@ -235,7 +271,8 @@ fn wake_all(wake: Vec<Waiter>) {
 
 /// How a select ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Selected {
+#[doc(hidden)]
+pub enum Selected {
     /// Case `i` happened.
     Case(usize),
     /// Case `i`, a send, met a closed channel (Go panics; `try_send` does not).
@@ -245,7 +282,7 @@ pub(crate) enum Selected {
 }
 
 /// Runs a select over `cases`.
-pub(crate) fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
+pub fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
     let locks = locks(cases);
     let n = cases.len();
     let mut wake = Vec::new();
@@ -260,7 +297,8 @@ pub(crate) fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
             if cases[i].lock().is_none() {
                 continue;
             }
-            match cases[i].poll(&mut wake) {
+            // SAFETY: every channel's lock is held (`lock_all`).
+            match unsafe { cases[i].poll(&mut wake) } {
                 Poll::Pending => {}
                 Poll::Ready => {
                     unlock_all(&locks);
@@ -294,7 +332,8 @@ pub(crate) fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
 
     let waiting = Waiting::new();
     for (i, case) in cases.iter_mut().enumerate() {
-        case.enqueue(&waiting, i);
+        // SAFETY: every channel's lock is held (`lock_all`).
+        unsafe { case.enqueue(&waiting, i) };
     }
     unlock_all(&locks);
 
@@ -303,7 +342,8 @@ pub(crate) fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
             lock_all(&locks);
             if waiting.time_out() {
                 for case in cases.iter_mut() {
-                    case.dequeue();
+                    // SAFETY: locks held; we timed out, so no case was claimed.
+                    unsafe { case.dequeue() };
                 }
                 unlock_all(&locks);
                 return Selected::Nothing;
@@ -319,11 +359,13 @@ pub(crate) fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
     lock_all(&locks);
     for (i, case) in cases.iter_mut().enumerate() {
         if i != chosen {
-            case.dequeue();
+            // SAFETY: locks held; `waiting` was claimed for `chosen` only.
+            unsafe { case.dequeue() };
         }
     }
     unlock_all(&locks);
-    match cases[chosen].claimed(closed) {
+    // SAFETY: `waiting` was claimed for `chosen` and is done.
+    match unsafe { cases[chosen].claimed(closed) } {
         Poll::Ready => Selected::Case(chosen),
         Poll::SendOnClosed => Selected::SendOnClosed(chosen),
         Poll::Pending => unreachable!("a claimed case has happened"),

@@ -20,7 +20,7 @@ const CONTENDED: u8 = 2;
 
 /// A raw lock word with the three states above (Drepper's futex mutex).
 #[derive(Debug)]
-pub(crate) struct RawLock {
+pub struct RawLock {
     state: AtomicU8,
 }
 

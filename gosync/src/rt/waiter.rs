@@ -17,7 +17,7 @@ use super::clock;
 /// Today every goroutine is an OS thread, so this is a thread handle. The M:N
 /// scheduler adds a goroutine variant; no primitive looks inside.
 #[derive(Clone, Debug)]
-pub(crate) struct Waiter {
+pub struct Waiter {
     kind: Kind,
 }
 

@@ -267,3 +267,193 @@ fn exactly_once_capacity_1() {
 fn exactly_once_buffered() {
     exactly_once(64);
 }
+
+mod select_macro {
+    //! `select!` (Go's spec for select, and src/runtime/chan_test.go's
+    //! TestSelectFairness, TestSelectDuplicateChannel, TestSelectStress by
+    //! behaviour).
+
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+
+    use gosync::chan::Chan;
+    use gosync::select;
+    use gosync::sync::WaitGroup;
+
+    use crate::{recover, scaled};
+
+    #[test]
+    fn operands_are_evaluated_once_in_source_order() {
+        let log = RefCell::new(Vec::new());
+        let (a, b) = (Chan::new(1), Chan::<i32>::new(1));
+        let pick = |name: &'static str, ch| {
+            log.borrow_mut().push(name);
+            ch
+        };
+        let got = select! {
+            send(pick("a", &a), { log.borrow_mut().push("value"); 1 }) => "sent",
+            recv(pick("b", &b)) -> _v => "received",
+        };
+        assert_eq!(got, "sent");
+        assert_eq!(*log.borrow(), ["a", "value", "b"]);
+        assert_eq!(a.try_recv(), Ok(1));
+    }
+
+    #[test]
+    fn default_runs_when_nothing_is_ready_and_values_come_back() {
+        let full = Chan::new(1);
+        full.send(0);
+        let empty = Chan::<i32>::new(0);
+        let r = select! {
+            send(&full, 1) => 1,
+            recv(&empty) -> _v => 2,
+            default => 3,
+        };
+        assert_eq!(r, 3);
+        assert_eq!(full.len(), 1, "the unsent value was not sent");
+    }
+
+    #[test]
+    fn nil_cases_are_never_chosen() {
+        let nil = Chan::<i32>::nil();
+        let ready = Chan::new(1);
+        ready.send(5);
+        for _ in 0..100 {
+            let r = select! {
+                recv(&nil) -> _v => unreachable!("nil receive chosen"),
+                send(&nil, 1) => unreachable!("nil send chosen"),
+                recv(&ready) -> v => { ready.send(5); v }
+            };
+            assert_eq!(r, Some(5));
+        }
+        let r = select! {
+            recv(&nil) -> _v => 1,
+            default => 2
+        };
+        assert_eq!(r, 2);
+    }
+
+    #[test]
+    fn closed_receive_is_ready_with_none() {
+        let c = Chan::<i32>::new(0);
+        c.close();
+        let r = select! { recv(&c) -> v => v };
+        assert_eq!(r, None);
+    }
+
+    #[test]
+    fn chosen_send_on_closed_channel_panics() {
+        let c = Chan::new(1);
+        c.close();
+        let msg = recover(|| {
+            select! {
+                send(&c, 1) => {},
+            }
+        });
+        assert_eq!(msg.as_deref(), Some("send on closed channel"));
+    }
+
+    /// TestSelectFairness by counts: with two always-ready cases, each wins
+    /// about half the time.
+    #[test]
+    fn ready_cases_win_uniformly() {
+        let (a, b) = (Chan::new(1), Chan::new(1));
+        let mut wins = [0u32; 2];
+        for _ in 0..10_000 {
+            a.try_send(()).ok();
+            b.try_send(()).ok();
+            let i = select! {
+                recv(&a) -> _v => 0,
+                recv(&b) -> _v => 1,
+            };
+            wins[i] += 1;
+        }
+        // 10,000 fair flips outside 4,000..=6,000 is a >20-sigma event.
+        assert!(wins.iter().all(|w| (4_000..=6_000).contains(w)), "{wins:?}");
+    }
+
+    /// TestSelectDuplicateChannel: one channel in several cases of one
+    /// select, with another goroutine on the other end.
+    #[test]
+    fn duplicate_channel_in_cases() {
+        let c = Chan::new(0);
+        let tx = c.clone();
+        gosync::go(move || {
+            for i in 0..100 {
+                tx.send(i);
+            }
+            tx.close();
+        });
+        let rx = c.receiver();
+        let (mut sum, mut count) = (0, 0);
+        loop {
+            let v = select! {
+                recv(&c) -> v => v,
+                recv(&c) -> v => v,
+                recv(&rx) -> v => v,
+            };
+            match v {
+                Some(v) => {
+                    sum += v;
+                    count += 1;
+                }
+                None => break,
+            }
+        }
+        assert_eq!((count, sum), (100, 4950), "every value exactly once");
+    }
+
+    /// TestSelectStress in spirit: producers send through selects over two
+    /// channels, consumers receive through selects, a close ends them, and
+    /// every value arrives exactly once.
+    #[test]
+    fn exactly_once_through_select() {
+        let per = scaled(1_000, 10_000) as u64;
+        let (a, b) = (Chan::new(0), Chan::new(3));
+        let producers = WaitGroup::new();
+        for p in 0..3u64 {
+            let (a, b) = (a.clone(), b.clone());
+            producers.go(move || {
+                for i in 0..per {
+                    let v = p * per + i;
+                    select! {
+                        send(&a, v) => {},
+                        send(&b, v) => {},
+                    }
+                }
+            });
+        }
+        let out = Chan::new(0);
+        let consumers = WaitGroup::new();
+        for _ in 0..2 {
+            let (a, b, out) = (a.clone(), b.clone(), out.clone());
+            consumers.go(move || {
+                let (mut got, mut open) = (Vec::new(), [true, true]);
+                while open[0] || open[1] {
+                    let (i, v) = select! {
+                        recv(if open[0] { &a } else { &NIL }) -> v => (0, v),
+                        recv(if open[1] { &b } else { &NIL }) -> v => (1, v),
+                    };
+                    match v {
+                        Some(v) => got.push(v),
+                        None => open[i] = false,
+                    }
+                }
+                out.send(got);
+            });
+        }
+        producers.wait();
+        a.close();
+        b.close();
+        let mut seen = HashSet::new();
+        for _ in 0..2 {
+            for v in out.recv().unwrap() {
+                assert!(seen.insert(v), "{v} delivered twice");
+            }
+        }
+        consumers.wait();
+        assert_eq!(seen.len() as u64, 3 * per, "values lost");
+    }
+
+    static NIL: Chan<u64> = Chan::nil();
+}
