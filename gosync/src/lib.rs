@@ -97,6 +97,7 @@ pub mod chan;
 mod loom;
 mod rt;
 pub mod sync;
+pub mod time;
 
 /// Starts `f` as a new goroutine, as Go's `go f()`.
 ///

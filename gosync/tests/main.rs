@@ -20,6 +20,7 @@ mod chan;
 mod go;
 mod goroutine;
 mod stress;
+mod time;
 
 /// `small` in debug builds, `big` in release ones (STYLE.md: counts scale
 /// down for slow modes).

@@ -58,27 +58,27 @@ macro_rules! select {
 macro_rules! __select_parse {
     // recv(ch) -> v => { block } [,]
     (@arms [$($cases:tt)*] $default:tt recv($ch:expr) -> $v:pat => $body:block $(, $($rest:tt)*)?) => {
-        $crate::__select_parse!(@arms [$($cases)* (recv case ($ch) ($v) ($body))] $default $($($rest)*)?)
+        $crate::__select_parse!(@arms [$($cases)* (recv case operand ($ch) ($v) ($body))] $default $($($rest)*)?)
     };
     // recv(ch) -> v => expr, ...
     (@arms [$($cases:tt)*] $default:tt recv($ch:expr) -> $v:pat => $body:expr, $($rest:tt)*) => {
-        $crate::__select_parse!(@arms [$($cases)* (recv case ($ch) ($v) ($body))] $default $($rest)*)
+        $crate::__select_parse!(@arms [$($cases)* (recv case operand ($ch) ($v) ($body))] $default $($rest)*)
     };
     // recv(ch) -> v => expr (last)
     (@arms [$($cases:tt)*] $default:tt recv($ch:expr) -> $v:pat => $body:expr) => {
-        $crate::__select_parse!(@arms [$($cases)* (recv case ($ch) ($v) ($body))] $default)
+        $crate::__select_parse!(@arms [$($cases)* (recv case operand ($ch) ($v) ($body))] $default)
     };
     // send(ch, value) => { block } [,]
     (@arms [$($cases:tt)*] $default:tt send($ch:expr, $val:expr) => $body:block $(, $($rest:tt)*)?) => {
-        $crate::__select_parse!(@arms [$($cases)* (send case ($ch) ($val) ($body))] $default $($($rest)*)?)
+        $crate::__select_parse!(@arms [$($cases)* (send case operand ($ch) ($val) ($body))] $default $($($rest)*)?)
     };
     // send(ch, value) => expr, ...
     (@arms [$($cases:tt)*] $default:tt send($ch:expr, $val:expr) => $body:expr, $($rest:tt)*) => {
-        $crate::__select_parse!(@arms [$($cases)* (send case ($ch) ($val) ($body))] $default $($rest)*)
+        $crate::__select_parse!(@arms [$($cases)* (send case operand ($ch) ($val) ($body))] $default $($rest)*)
     };
     // send(ch, value) => expr (last)
     (@arms [$($cases:tt)*] $default:tt send($ch:expr, $val:expr) => $body:expr) => {
-        $crate::__select_parse!(@arms [$($cases)* (send case ($ch) ($val) ($body))] $default)
+        $crate::__select_parse!(@arms [$($cases)* (send case operand ($ch) ($val) ($body))] $default)
     };
     // default => { block } [,]
     (@arms $cases:tt () default => $body:block $(, $($rest:tt)*)?) => {
@@ -110,12 +110,16 @@ macro_rules! __select_parse {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select_bind {
-    ([$($bound:tt)*] $default:tt (recv $c:ident ($ch:expr) ($v:pat) ($body:expr)) $($rest:tt)*) => {{
-        let mut $c = $crate::chan::__private::recv($ch);
+    // `let operand = &expr;` extends a temporary operand's life to the end
+    // of the select, so `recv(&time::after(d))` works as Go's idiom does.
+    ([$($bound:tt)*] $default:tt (recv $c:ident $o:ident ($ch:expr) ($v:pat) ($body:expr)) $($rest:tt)*) => {{
+        let $o = $ch;
+        let mut $c = $crate::chan::__private::recv($o);
         $crate::__select_bind!([$($bound)* (recv $c ($v) ($body))] $default $($rest)*)
     }};
-    ([$($bound:tt)*] $default:tt (send $c:ident ($ch:expr) ($val:expr) ($body:expr)) $($rest:tt)*) => {{
-        let mut $c = $crate::chan::__private::send($ch, $val);
+    ([$($bound:tt)*] $default:tt (send $c:ident $o:ident ($ch:expr) ($val:expr) ($body:expr)) $($rest:tt)*) => {{
+        let $o = $ch;
+        let mut $c = $crate::chan::__private::send($o, $val);
         $crate::__select_bind!([$($bound)* (send $c ($body))] $default $($rest)*)
     }};
     ([$(($kind:ident $c:ident $($x:tt)*))*] ()) => {{

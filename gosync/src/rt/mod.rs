@@ -36,6 +36,7 @@ pub(crate) mod parking;
 pub(crate) mod rand;
 pub(crate) mod sema;
 pub(crate) mod spin;
+pub(crate) mod timer;
 pub(crate) mod waiter;
 
 #[cfg(all(test, loom))]
