@@ -17,6 +17,7 @@
 //! Every operation parks through the runtime seam, so channels work the same
 //! between goroutines and plain threads.
 
+mod dynamic;
 mod error;
 mod hchan;
 mod select;
@@ -30,6 +31,8 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
+pub use __private::{RecvOperand, SendOperand};
+pub use dynamic::{Select, SelectResult};
 pub use error::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
 
 use hchan::Channel;
@@ -255,13 +258,13 @@ pub mod __private {
     pub use super::select::{select, Block, Case, RecvCase, Selected, SendCase};
     use super::{Chan, Receiver, Sender};
 
-    /// A channel operand of a receive case: `&Chan<T>` or `&Receiver<T>`.
+    /// A channel a select can receive from: [`Chan<T>`] or [`Receiver<T>`].
     pub trait RecvOperand<T> {
         #[doc(hidden)]
         fn recv_case(&self) -> RecvCase<'_, T>;
     }
 
-    /// A channel operand of a send case: `&Chan<T>` or `&Sender<T>`.
+    /// A channel a select can send on: [`Chan<T>`] or [`Sender<T>`].
     pub trait SendOperand<T> {
         #[doc(hidden)]
         fn send_case(&self, value: T) -> SendCase<'_, T>;
