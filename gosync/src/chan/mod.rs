@@ -305,6 +305,29 @@ pub mod __private {
     }
 }
 
+/// A reference to a channel that does not keep it alive (for the timer
+/// service: a timer whose channel nobody can receive from is garbage).
+pub(crate) struct WeakChan<T>(std::sync::Weak<Channel<T>>);
+
+impl<T> WeakChan<T> {
+    /// The channel, if anyone still holds it.
+    pub(crate) fn upgrade(&self) -> Option<Chan<T>> {
+        self.0.upgrade().map(|ch| Chan { ch: Some(ch) })
+    }
+
+    /// Whether anyone still holds the channel.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.0.strong_count() > 0
+    }
+}
+
+impl<T> Chan<T> {
+    /// A weak reference; `None` for the nil channel.
+    pub(crate) fn downgrade(&self) -> Option<WeakChan<T>> {
+        self.ch.as_ref().map(|ch| WeakChan(Arc::downgrade(ch)))
+    }
+}
+
 /// A deadline `timeout` from now; a timeout too long to represent waits forever.
 fn deadline(timeout: Duration) -> Block {
     clock::now()

@@ -22,6 +22,9 @@ use super::waiter::Waiter;
 /// `time.Now()`).
 pub(crate) type Callback = Arc<dyn Fn(Instant) + Send + Sync>;
 
+/// Whether anyone can still observe a detached timer (its channel lives).
+pub(crate) type Alive = Box<dyn Fn() -> bool + Send + Sync>;
+
 /// A timer registered with the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct TimerId(u64);
@@ -34,14 +37,18 @@ struct Entry {
     callback: Callback,
     /// Whether the timer will fire (not stopped, not fired if one-shot).
     active: bool,
-    /// Nobody holds an id for it (`time::after`): forget it once fired.
-    detached: bool,
+    /// Nobody holds an id for it (`time::after`): forget it once fired,
+    /// or as soon as `alive` says nobody can observe it (Go 1.23 collects
+    /// unreferenced timers at once).
+    detached: Option<Alive>,
 }
 
 struct Service {
     heap: BinaryHeap<Reverse<(Instant, u64, u64)>>,
     timers: HashMap<u64, Entry>,
     next_id: u64,
+    /// Purge dead detached timers when the table reaches this size.
+    purge_at: usize,
     /// The service thread, once started.
     thread: Option<Waiter>,
 }
@@ -53,6 +60,7 @@ fn service() -> &'static Mutex<Service> {
             heap: BinaryHeap::new(),
             timers: HashMap::new(),
             next_id: 0,
+            purge_at: PURGE_MIN,
             thread: None,
         })
     })
@@ -64,7 +72,21 @@ fn lock() -> MutexGuard<'static, Service> {
     service().lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The table size below which dead detached timers are left to fire.
+const PURGE_MIN: usize = 64;
+
 impl Service {
+    /// Drops detached timers nobody can observe, and their heap entries.
+    /// Run when the table has doubled, so each insert pays O(1) amortized.
+    fn purge(&mut self) {
+        self.timers
+            .retain(|_, e| e.detached.as_ref().is_none_or(|alive| alive()));
+        let timers = &self.timers;
+        self.heap
+            .retain(|Reverse((_, id, _))| timers.contains_key(id));
+        self.purge_at = PURGE_MIN.max(2 * self.timers.len());
+    }
+
     /// Queues `id` at `when` and makes sure the service thread will see it.
     fn schedule(&mut self, id: u64, generation: u64, when: Instant) {
         let earliest = self.heap.peek().map(|Reverse((w, _, _))| *w);
@@ -110,7 +132,7 @@ fn run() -> ! {
                     continue; // an earlier setting
                 }
                 (e.callback)(now);
-                if e.detached {
+                if e.detached.is_some() {
                     s.timers.remove(&id);
                     continue;
                 }
@@ -138,17 +160,25 @@ fn run() -> ! {
 /// Starts a timer that calls `callback` at `when`, and then every `period`
 /// if given.
 pub(crate) fn start(when: Instant, period: Option<Duration>, callback: Callback) -> TimerId {
-    insert(when, period, callback, false)
+    insert(when, period, callback, None)
 }
 
 /// Starts a one-shot timer that nobody can stop; it is forgotten once it
-/// has fired.
-pub(crate) fn start_detached(when: Instant, callback: Callback) {
-    insert(when, None, callback, true);
+/// has fired, or once `alive` returns false.
+pub(crate) fn start_detached(when: Instant, callback: Callback, alive: Alive) {
+    insert(when, None, callback, Some(alive));
 }
 
-fn insert(when: Instant, period: Option<Duration>, callback: Callback, detached: bool) -> TimerId {
+fn insert(
+    when: Instant,
+    period: Option<Duration>,
+    callback: Callback,
+    detached: Option<Alive>,
+) -> TimerId {
     let mut s = lock();
+    if s.timers.len() >= s.purge_at {
+        s.purge();
+    }
     let id = s.next_id;
     s.next_id += 1;
     s.timers.insert(
