@@ -10,17 +10,41 @@
 // Each example's `fn main` is for `cargo run --example`; the tour calls
 // `tour` instead.
 #[allow(dead_code)]
+#[path = "../../gosync/examples/chan_waitgroup.rs"]
+mod chan_waitgroup;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/channel_counter.rs"]
+mod channel_counter;
+#[allow(dead_code)]
 #[path = "../../gosync/examples/cond_queue.rs"]
 mod cond_queue;
 #[allow(dead_code)]
+#[path = "../../gosync/examples/counter_goroutine.rs"]
+mod counter_goroutine;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/happens_before.rs"]
+mod happens_before;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/happens_before_chain.rs"]
+mod happens_before_chain;
+#[allow(dead_code)]
 #[path = "../../gosync/examples/hits.rs"]
 mod hits;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/message_queue.rs"]
+mod message_queue;
 #[allow(dead_code)]
 #[path = "../../gosync/examples/mutex_counter.rs"]
 mod mutex_counter;
 #[allow(dead_code)]
 #[path = "../../gosync/examples/once_singleton.rs"]
 mod once_singleton;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/pipeline.rs"]
+mod pipeline;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/process_feed.rs"]
+mod process_feed;
 #[allow(dead_code)]
 #[path = "../../gosync/examples/rwmutex_cache.rs"]
 mod rwmutex_cache;
@@ -30,12 +54,15 @@ mod safe_counter;
 #[allow(dead_code)]
 #[path = "../../gosync/examples/waitgroup_fanout.rs"]
 mod waitgroup_fanout;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/worker_pool.rs"]
+mod worker_pool;
 
 /// One program of the tour.
 pub struct Stop {
     /// The example's name: `cargo run -p gosync --example NAME`.
     pub name: &'static str,
-    /// The family it belongs to, as Go's package (`sync`, later `chan`, ...).
+    /// The family it belongs to, as Go's package (`sync`, `chan`, ...).
     pub family: &'static str,
     /// What it shows, in one sentence.
     pub about: &'static str,
@@ -86,6 +113,60 @@ pub const STOPS: &[Stop] = &[
         family: "sync",
         about: cond_queue::ABOUT,
         run: cond_queue::tour,
+    },
+    Stop {
+        name: "counter_goroutine",
+        family: "chan",
+        about: counter_goroutine::ABOUT,
+        run: counter_goroutine::tour,
+    },
+    Stop {
+        name: "channel_counter",
+        family: "chan",
+        about: channel_counter::ABOUT,
+        run: channel_counter::tour,
+    },
+    Stop {
+        name: "message_queue",
+        family: "chan",
+        about: message_queue::ABOUT,
+        run: message_queue::tour,
+    },
+    Stop {
+        name: "happens_before",
+        family: "chan",
+        about: happens_before::ABOUT,
+        run: happens_before::tour,
+    },
+    Stop {
+        name: "happens_before_chain",
+        family: "chan",
+        about: happens_before_chain::ABOUT,
+        run: happens_before_chain::tour,
+    },
+    Stop {
+        name: "pipeline",
+        family: "chan",
+        about: pipeline::ABOUT,
+        run: pipeline::tour,
+    },
+    Stop {
+        name: "worker_pool",
+        family: "chan",
+        about: worker_pool::ABOUT,
+        run: worker_pool::tour,
+    },
+    Stop {
+        name: "chan_waitgroup",
+        family: "chan",
+        about: chan_waitgroup::ABOUT,
+        run: chan_waitgroup::tour,
+    },
+    Stop {
+        name: "process_feed",
+        family: "chan",
+        about: process_feed::ABOUT,
+        run: process_feed::tour,
     },
 ];
 
