@@ -237,35 +237,118 @@ pub enum Block {
     Until(Instant),
 }
 
-/// The distinct locks of `cases`, in address order.
-fn locks(cases: &[&mut dyn Case]) -> Vec<*const RawLock> {
-    let mut locks: Vec<*const RawLock> = cases
-        .iter()
-        .filter_map(|c| c.lock().map(|l| l as *const RawLock))
-        .collect();
-    locks.sort_unstable();
-    locks.dedup();
-    locks
+/// The distinct locks of a select's channels, in address order. Up to
+/// [`INLINE`] live on the stack, so a plain send or receive (and most
+/// selects) allocates nothing for them.
+enum Locks {
+    Inline([*const RawLock; INLINE], usize),
+    Heap(Vec<*const RawLock>),
 }
 
-fn lock_all(locks: &[*const RawLock]) {
-    for &l in locks {
-        // SAFETY: each lock belongs to a channel the cases borrow, so it
-        // outlives the select.
-        unsafe { &*l }.lock();
+const INLINE: usize = 4;
+
+impl Locks {
+    fn of(cases: &[&mut dyn Case]) -> Locks {
+        let mut locks = if cases.len() <= INLINE {
+            Locks::Inline([std::ptr::null(); INLINE], 0)
+        } else {
+            Locks::Heap(Vec::with_capacity(cases.len()))
+        };
+        for l in cases.iter().filter_map(|c| c.lock()) {
+            match &mut locks {
+                Locks::Inline(a, n) => {
+                    a[*n] = l;
+                    *n += 1;
+                }
+                Locks::Heap(v) => v.push(l),
+            }
+        }
+        let (slice, len) = match &mut locks {
+            Locks::Inline(a, n) => (&mut a[..*n], n),
+            Locks::Heap(v) => {
+                v.sort_unstable();
+                v.dedup();
+                return locks;
+            }
+        };
+        slice.sort_unstable();
+        // Dedup in place: one channel in several cases is locked once.
+        let mut kept = 0;
+        for i in 0..slice.len() {
+            if kept == 0 || slice[i] != slice[kept - 1] {
+                slice[kept] = slice[i];
+                kept += 1;
+            }
+        }
+        *len = kept;
+        locks
     }
-}
 
-fn unlock_all(locks: &[*const RawLock]) {
-    for &l in locks.iter().rev() {
-        // SAFETY: as in `lock_all`; every lock was locked by `lock_all`.
-        unsafe { (*l).unlock() };
+    fn as_slice(&self) -> &[*const RawLock] {
+        match self {
+            Locks::Inline(a, n) => &a[..*n],
+            Locks::Heap(v) => v,
+        }
+    }
+
+    fn lock_all(&self) {
+        for &l in self.as_slice() {
+            // SAFETY: each lock belongs to a channel the cases borrow, so it
+            // outlives the select.
+            unsafe { &*l }.lock();
+        }
+    }
+
+    fn unlock_all(&self) {
+        for &l in self.as_slice().iter().rev() {
+            // SAFETY: as in `lock_all`; every lock was locked by `lock_all`.
+            unsafe { (*l).unlock() };
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
     }
 }
 
 fn wake_all(wake: Vec<Waiter>) {
     for w in wake {
         w.unpark();
+    }
+}
+
+/// A uniformly random order of a select's cases (Fisher-Yates), inline for
+/// the common small selects.
+enum Order {
+    Inline([usize; 8], usize),
+    Heap(Vec<usize>),
+}
+
+impl Order {
+    fn random(n: usize) -> Order {
+        let mut order = if n <= 8 {
+            Order::Inline([0; 8], n)
+        } else {
+            Order::Heap(vec![0; n])
+        };
+        let slice = match &mut order {
+            Order::Inline(a, n) => &mut a[..*n],
+            Order::Heap(v) => &mut v[..],
+        };
+        for i in 0..slice.len() {
+            // Insert i at a random position among the first i + 1.
+            let j = if i == 0 { 0 } else { rand::below(i + 1) };
+            slice[i] = slice[j];
+            slice[j] = i;
+        }
+        order
+    }
+
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Order::Inline(a, n) => &a[..*n],
+            Order::Heap(v) => v,
+        }
     }
 }
 
@@ -283,17 +366,16 @@ pub enum Selected {
 
 /// Runs a select over `cases`.
 pub fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
-    let locks = locks(cases);
+    let locks = Locks::of(cases);
     let n = cases.len();
     let mut wake = Vec::new();
 
-    lock_all(&locks);
+    // Go's pollorder: a uniformly random permutation, so that each ready
+    // case is equally likely to be found first, whatever the others are.
+    let order = Order::random(n);
+    locks.lock_all();
     if n > 0 {
-        let start = if n == 1 { 0 } else { rand::below(n) };
-        // Go permutes the poll order; a random rotation is enough for each
-        // ready case to be chosen with equal probability.
-        for k in 0..n {
-            let i = (start + k) % n;
+        for &i in order.as_slice() {
             if cases[i].lock().is_none() {
                 continue;
             }
@@ -301,12 +383,12 @@ pub fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
             match unsafe { cases[i].poll(&mut wake) } {
                 Poll::Pending => {}
                 Poll::Ready => {
-                    unlock_all(&locks);
+                    locks.unlock_all();
                     wake_all(wake);
                     return Selected::Case(i);
                 }
                 Poll::SendOnClosed => {
-                    unlock_all(&locks);
+                    locks.unlock_all();
                     wake_all(wake);
                     return Selected::SendOnClosed(i);
                 }
@@ -315,7 +397,7 @@ pub fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
     }
     let deadline = match block {
         Block::No => {
-            unlock_all(&locks);
+            locks.unlock_all();
             return Selected::Nothing;
         }
         Block::Forever => None,
@@ -331,39 +413,42 @@ pub fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
     }
 
     let waiting = Waiting::new();
-    for (i, case) in cases.iter_mut().enumerate() {
+    // Queue in the random order too: when several cases share a channel, a
+    // counterpart takes whichever is queued first, and that must not
+    // always be the first-listed one.
+    for &i in order.as_slice() {
         // SAFETY: every channel's lock is held (`lock_all`).
-        unsafe { case.enqueue(&waiting, i) };
+        unsafe { cases[i].enqueue(&waiting, i) };
     }
-    unlock_all(&locks);
+    locks.unlock_all();
 
     while !waiting.is_done() {
         if !Waiter::park(deadline) {
-            lock_all(&locks);
+            locks.lock_all();
             if waiting.time_out() {
                 for case in cases.iter_mut() {
                     // SAFETY: locks held; we timed out, so no case was claimed.
                     unsafe { case.dequeue() };
                 }
-                unlock_all(&locks);
+                locks.unlock_all();
                 return Selected::Nothing;
             }
             // A case was claimed just in time. Its claimer completed it
             // under a lock we now hold, so it is done.
-            unlock_all(&locks);
+            locks.unlock_all();
             debug_assert!(waiting.is_done());
         }
     }
 
     let (chosen, closed) = waiting.chosen();
-    lock_all(&locks);
+    locks.lock_all();
     for (i, case) in cases.iter_mut().enumerate() {
         if i != chosen {
             // SAFETY: locks held; `waiting` was claimed for `chosen` only.
             unsafe { case.dequeue() };
         }
     }
-    unlock_all(&locks);
+    locks.unlock_all();
     // SAFETY: `waiting` was claimed for `chosen` and is done.
     match unsafe { cases[chosen].claimed(closed) } {
         Poll::Ready => Selected::Case(chosen),
