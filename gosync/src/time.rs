@@ -136,7 +136,9 @@ impl Timer {
     /// active. A value of the old setting not yet received is discarded
     /// (Go 1.23). The reset happens before the delivery it schedules.
     pub fn reset(&self, d: Duration) -> bool {
-        hb::release(&self.c);
+        // The reset happens before the tick it schedules is received: merge
+        // into the channel's clock, which that receive acquires.
+        hb::release_merge(self.c.hb_key());
         timer::reset(self.id, deadline(d), None, || drain(&self.c))
     }
 }
@@ -206,7 +208,9 @@ impl Ticker {
     /// "non-positive interval for Ticker.Reset" if `d` is zero.
     pub fn reset(&self, d: Duration) {
         assert!(!d.is_zero(), "non-positive interval for Ticker.Reset");
-        hb::release(&self.c);
+        // The reset happens before the tick it schedules is received: merge
+        // into the channel's clock, which that receive acquires.
+        hb::release_merge(self.c.hb_key());
         timer::reset(self.id, deadline(d), Some(d), || drain(&self.c));
     }
 }
@@ -231,6 +235,19 @@ fn drain(c: &Chan<Instant>) {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "race")]
+    #[test]
+    fn reset_releases_on_the_channel_its_tick_is_received_from() {
+        use crate::rt::hb::{record, Event};
+        let t = Timer::new(Duration::from_secs(3600));
+        let key = t.c().hb_key() as usize;
+        let (_, events) = record(|| t.reset(Duration::from_millis(1)));
+        assert!(events.contains(&Event::ReleaseMerge(key)), "{events:?}");
+        // The receive of that tick acquires the same channel.
+        let (_, events) = record(|| t.c().recv());
+        assert!(events.contains(&Event::Acquire(key)), "{events:?}");
+    }
 
     /// Timers leave the service when they are done with: fired `after`s,
     /// dropped `Timer`s and `Ticker`s, and (Go's processFeed idiom, a select

@@ -322,6 +322,13 @@ impl<T> WeakChan<T> {
 }
 
 impl<T> Chan<T> {
+    /// The address that names this channel's happens-before edges (the
+    /// shared channel, not this handle); null for the nil channel.
+    pub(crate) fn hb_key(&self) -> *const () {
+        self.raw()
+            .map_or(std::ptr::null(), |ch| ch as *const Channel<T> as *const ())
+    }
+
     /// A weak reference; `None` for the nil channel.
     pub(crate) fn downgrade(&self) -> Option<WeakChan<T>> {
         self.ch.as_ref().map(|ch| WeakChan(Arc::downgrade(ch)))
