@@ -47,6 +47,8 @@ macro_rules! go {
 }
 
 // Declared after `go!`, so that its textual scope covers them.
+mod chan;
+mod chan_programs;
 mod cond;
 mod mutex;
 mod once;

@@ -74,8 +74,8 @@ fn reset_rearms_and_reports_whether_it_was_active() {
     let t = Timer::new(HOUR);
     assert!(t.reset(HOUR), "it was active");
     assert!(t.stop());
-    assert!(!t.reset(2 * MS), "stopped timers are inactive");
     let start = Instant::now();
+    assert!(!t.reset(2 * MS), "stopped timers are inactive");
     t.c().recv_timeout(PATIENCE).unwrap();
     assert!(start.elapsed() >= 2 * MS);
 }
@@ -125,8 +125,8 @@ fn slow_receivers_lose_ticks_rather_than_queue_them() {
 #[test]
 fn ticker_reset_changes_the_period() {
     let t = Ticker::new(HOUR);
-    t.reset(MS);
     let start = Instant::now();
+    t.reset(MS);
     t.c().recv_timeout(PATIENCE).unwrap();
     t.c().recv_timeout(PATIENCE).unwrap();
     assert!(start.elapsed() >= MS);
