@@ -21,7 +21,7 @@ use std::time::Instant;
 use super::hchan::{Channel, Entry, Received, Sent, Waiting};
 use crate::rt::lock::RawLock;
 use crate::rt::waiter::Waiter;
-use crate::rt::{hb, rand};
+use crate::rt::{hb, rand, spin};
 
 /// What polling or completing a case came to.
 #[doc(hidden)]
@@ -422,7 +422,16 @@ pub fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
     }
     locks.unlock_all();
 
+    let mut iter = 0;
     while !waiting.is_done() {
+        // A counterpart often arrives within microseconds; sleeping in the
+        // kernel and being woken costs more than that. Spin a little on our
+        // own state first (crossbeam's Backoff, Go's runtime lock), then park.
+        if spin::can_spin(iter) {
+            spin::spin(iter, || waiting.is_done());
+            iter += 1;
+            continue;
+        }
         if !Waiter::park(deadline) {
             locks.lock_all();
             if waiting.time_out() {
