@@ -22,8 +22,9 @@
 //!
 //! Every select is written with a fixed four arms: gosync's `select!` and
 //! crossbeam's `select!` macros, flume's `Selector` with four operations,
-//! and Go's `select` statement with four cases. (gosync has no dynamic
-//! select builder yet; crossbeam's own bench uses its `Select` builder.)
+//! and Go's `select` statement with four cases, so every library does the
+//! same work. (gosync's dynamic `chan::Select`, like crossbeam's `Select`
+//! builder, would serve a run-time count of channels.)
 //!
 //! Every library runs on plain std threads, started and joined inside the
 //! timed region, as in crossbeam's harness; gosync's goroutines are OS
