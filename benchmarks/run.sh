@@ -24,31 +24,8 @@ BENCHES=("$@")
 [ ${#BENCHES[@]} -eq 0 ] && BENCHES=(mutex rwmutex once waitgroup latency)
 mkdir -p "$RESULTS"
 
-# Percent of CPU time idle over the next second.
-idle_pct() {
-    local a b
-    read -r -a a < <(head -1 /proc/stat)
-    sleep 1
-    read -r -a b < <(head -1 /proc/stat)
-    local total=0 i
-    for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
-    local idle=$(( b[4] - a[4] + b[5] - a[5] ))
-    echo $(( total > 0 ? 100 * idle / total : 0 ))
-}
-
-wait_quiet() {
-    local waited=0 calm=0 pct
-    while [ "$waited" -lt "$QUIET_WAIT" ]; do
-        pct=$(idle_pct)
-        waited=$((waited + 1))
-        if [ "$pct" -ge 90 ]; then calm=$((calm + 1)); else calm=0; fi
-        if [ "$calm" -ge 3 ]; then
-            echo "quiet: ${pct}% idle after ${waited} s"
-            return
-        fi
-    done
-    echo "NOT QUIET: last second ${pct:-?}% idle after waiting ${waited} s; figures may be disturbed"
-}
+# idle_pct and wait_quiet.
+source benchmarks/quiet.sh
 
 {
     echo "date:    $(date -u +%FT%TZ)"
