@@ -1,6 +1,7 @@
 # Shared by the benchmark scripts (source it): wait for a quiet machine,
-# since contended figures mean little on a machine busy with something else.
-# Needs QUIET_WAIT (seconds to wait at most).
+# since contended figures mean little on a machine busy with something else,
+# account for what else ran, and find built bench binaries.
+# wait_quiet needs QUIET_WAIT (seconds to wait at most).
 
 # Percent of CPU time idle over the next second.
 idle_pct() {
@@ -28,4 +29,30 @@ wait_quiet() {
         fi
     done
     echo "NOT QUIET: last second ${pct:-?}% idle after waiting ${waited} s; figures may be disturbed"
+}
+
+# CPU time (seconds, all CPUs) spent busy since boot.
+busy_s() {
+    local f
+    read -r -a f < <(head -1 /proc/stat)
+    echo "$(( f[1] + f[2] + f[3] + f[6] + f[7] )) $(getconf CLK_TCK)" | awk '{printf "%.2f", $1 / $2}'
+}
+
+# CPU time (seconds) the hypervisor gave to someone else (steal) since boot.
+steal_s() {
+    local f
+    read -r -a f < <(head -1 /proc/stat)
+    echo "${f[8]} $(getconf CLK_TCK)" | awk '{printf "%.2f", $1 / $2}'
+}
+
+# Builds gosync's bench NAME (without running it) and prints its executable.
+bench_exe() {
+    cargo bench -p gosync --bench "$1" --no-run --message-format=json 2>/dev/null |
+        python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == sys.argv[1]:
+        print(m["executable"])
+' "$1"
 }

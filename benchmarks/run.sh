@@ -56,20 +56,6 @@ for line in sys.stdin:
 ')
 echo "built:   ${!EXE[*]}"
 
-# CPU time (seconds, all CPUs) spent busy since boot.
-busy_s() {
-    local f
-    read -r -a f < <(head -1 /proc/stat)
-    echo "$(( f[1] + f[2] + f[3] + f[6] + f[7] )) $(getconf CLK_TCK)" | awk '{printf "%.2f", $1 / $2}'
-}
-
-# CPU time (seconds) the hypervisor gave to someone else (steal) since boot.
-steal_s() {
-    local f
-    read -r -a f < <(head -1 /proc/stat)
-    echo "${f[8]} $(getconf CLK_TCK)" | awk '{printf "%.2f", $1 / $2}'
-}
-
 for b in "${BENCHES[@]}"; do
     echo "== $b"
     if [ "$QUIET_WAIT" -gt 0 ]; then wait_quiet | tee "$RESULTS/$b.load"; else : > "$RESULTS/$b.load"; fi

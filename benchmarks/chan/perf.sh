@@ -9,18 +9,12 @@
 # Writes $RESULTS/perf.txt (default benchmarks/chan/results).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source benchmarks/quiet.sh
 
 RESULTS=${RESULTS:-benchmarks/chan/results}
 BENCH=${1:-}
 if [ -z "$BENCH" ]; then
-    BENCH=$(cargo bench -p gosync --bench chan --no-run --message-format=json 2>/dev/null |
-        python3 -c '
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "chan":
-        print(m["executable"])
-')
+    BENCH=$(bench_exe chan)
 fi
 BENCH=$(realpath "$BENCH")
 tmp=$(mktemp -d)

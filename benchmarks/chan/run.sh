@@ -49,34 +49,13 @@ rm -f "$RESULTS"/trial-*
 # idle_pct and wait_quiet.
 source benchmarks/quiet.sh
 
-# CPU time (seconds, all CPUs) spent busy since boot.
-busy_s() {
-    local f
-    read -r -a f < <(head -1 /proc/stat)
-    echo "$(( f[1] + f[2] + f[3] + f[6] + f[7] )) $(getconf CLK_TCK)" | awk '{printf "%.2f", $1 / $2}'
-}
-
-# CPU time (seconds) the hypervisor gave to someone else (steal) since boot.
-steal_s() {
-    local f
-    read -r -a f < <(head -1 /proc/stat)
-    echo "${f[8]} $(getconf CLK_TCK)" | awk '{printf "%.2f", $1 / $2}'
-}
-
 crate_version() {
     awk -v p="$1" '$0 == "name = \"" p "\"" {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock
 }
 
 # Build both once, before anything is timed: others may be editing the
 # library meanwhile, and every pass must measure the same build.
-RUST_BENCH=$(cargo bench -p gosync --bench chan --no-run --message-format=json 2>/dev/null |
-    python3 -c '
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "chan":
-        print(m["executable"])
-')
+RUST_BENCH=$(bench_exe chan)
 [ -x "$RUST_BENCH" ] || { echo "could not build gosync/benches/chan.rs" >&2; exit 1; }
 mkdir -p target/chan-go
 GO_BENCH=target/chan-go/chanbench
