@@ -1,17 +1,42 @@
-//! A channel's state, as Go's `hchan`: a ring buffer of `cap` values and
-//! two queues of blocked operations, behind the runtime's internal lock.
+//! A channel's state, as Go's `hchan`: the values in flight and two queues
+//! of blocked operations, behind the runtime's internal lock.
 //!
-//! One structure serves both kinds of channel: with `cap == 0` nothing is
-//! ever buffered and every transfer goes directly between a sender and a
-//! receiver (rendezvous); with `cap > 0` values wait in the buffer. Keeping
-//! them together, as Go does, lets one `select` engine drive every kind.
+//! An unbuffered channel (`cap == 0`) is Go's design unchanged: every
+//! transfer goes directly between a sender and a receiver, under the lock.
+//!
+//! A buffered channel keeps its values in a lock-free [`Ring`] outside the
+//! lock, so a send into free space or a receive of a buffered value takes no
+//! lock (crossbeam-channel's design; Go locks for these too). The lock
+//! guards only the queues of operations that found the ring full or empty.
+//! The two meet through two counters and a *service* step:
+//!
+//! - an operation that queues itself publishes the queue's new length in
+//!   `recv_waiting` or `send_waiting`, then (SeqCst fence) looks at the ring
+//!   again by servicing it;
+//! - a lock-free push or pop, whose claim of a position is a SeqCst CAS,
+//!   then reads the counter of the other side (SeqCst), and only if it is
+//!   nonzero takes the lock and services.
+//!
+//! In the single order of SeqCst operations and fences, either the reader
+//! of the counter comes after the queuer's fence and sees its entry, or the
+//! CAS comes before that fence, and the queuer's look at the ring (which
+//! reads `head` or `tail` only after a SeqCst fence of its own, in `Ring`)
+//! sees the new value or space: no wake-up is lost. On x86 this costs the
+//! lock-free path nothing beyond its CAS. *Service*
+//! (under the lock) moves queued senders' values into free space, in queue
+//! order, and hands buffered values to queued receivers, in queue order.
+//! To do so without ever taking a value it could not deliver, it *reserves*
+//! an entry's operation first, then pushes or pops, then commits the claim,
+//! or undoes the reservation if the ring turned out full or empty.
 
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use super::ring::{PopError, PushError, Ring};
+use crate::loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use crate::rt::lock::RawLock;
+use crate::rt::spin::Backoff;
 use crate::rt::waiter::Waiter;
 
 /// A blocked operation of one goroutine: a plain send or receive, or a whole
@@ -20,7 +45,8 @@ use crate::rt::waiter::Waiter;
 pub struct Waiting {
     waiter: Waiter,
     /// [`UNCLAIMED`], then the index of the case completed for the waiter,
-    /// or [`TIMED_OUT`] if the waiter gave up first. Changes once, by CAS.
+    /// or [`TIMED_OUT`] if the waiter gave up first. Settles once; on the way
+    /// it may pass through [`RESERVED`] and back to [`UNCLAIMED`].
     claim: AtomicUsize,
     /// The claimed case completed because its channel was closed.
     closed: AtomicBool,
@@ -31,6 +57,10 @@ pub struct Waiting {
 
 pub(crate) const UNCLAIMED: usize = usize::MAX;
 pub(crate) const TIMED_OUT: usize = usize::MAX - 1;
+/// A buffered channel's service step holds the claim while it tries the
+/// ring (module docs); it either commits to one case or puts `UNCLAIMED`
+/// back. Others who want the claim wait the few instructions that takes.
+const RESERVED: usize = usize::MAX - 2;
 
 impl Waiting {
     pub(crate) fn new() -> Arc<Waiting> {
@@ -47,11 +77,25 @@ impl Waiting {
         self.done.load(Ordering::Acquire)
     }
 
+    /// Moves the claim from `UNCLAIMED` to `to`; false if it is settled
+    /// otherwise. Waits out a reservation in progress.
+    fn settle(&self, to: usize) -> bool {
+        let mut backoff = Backoff::new();
+        loop {
+            match self
+                .claim
+                .compare_exchange(UNCLAIMED, to, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return true,
+                Err(RESERVED) => backoff.snooze(),
+                Err(_) => return false,
+            }
+        }
+    }
+
     /// The waiter gives up (deadline passed). Fails if a case was claimed.
     pub(crate) fn time_out(&self) -> bool {
-        self.claim
-            .compare_exchange(UNCLAIMED, TIMED_OUT, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
+        self.settle(TIMED_OUT)
     }
 
     /// The claimed case, once done.
@@ -68,10 +112,10 @@ pub(crate) struct Entry<T> {
     waiting: Arc<Waiting>,
     /// Which case of the waiter's operation this is.
     case: usize,
-    /// A sender's value until a receiver takes it; the value a receiver was
-    /// given. Touched by the owner before queueing and after `done` (or after
-    /// leaving the queue unclaimed), and otherwise only by the one claimer,
-    /// under the channel's lock.
+    /// A sender's value until it is taken; the value a receiver was given.
+    /// Touched by the owner before queueing and after `done` (or after
+    /// leaving the queue unclaimed), and otherwise only by the one claimer
+    /// or reserver, under the channel's lock.
     slot: UnsafeCell<Option<T>>,
 }
 
@@ -93,10 +137,24 @@ impl<T> Entry<T> {
     /// Claims the waiter for this entry's case; false if another case (or
     /// its deadline) got there first, which makes this entry stale.
     fn claim(&self) -> bool {
-        self.waiting
-            .claim
-            .compare_exchange(UNCLAIMED, self.case, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
+        self.waiting.settle(self.case)
+    }
+
+    /// Reserves the waiter for this entry's case: nobody else can claim it
+    /// until [`commit`](Self::commit) or [`release`](Self::release). False
+    /// if the entry is stale.
+    fn reserve(&self) -> bool {
+        self.waiting.settle(RESERVED)
+    }
+
+    /// Turns a reservation into the claim for this entry's case.
+    fn commit(&self) {
+        self.waiting.claim.store(self.case, Ordering::Release);
+    }
+
+    /// Gives a reservation up: the operation is unclaimed again.
+    fn release(&self) {
+        self.waiting.claim.store(UNCLAIMED, Ordering::Release);
     }
 
     /// Finishes a claimed entry: publishes the transfer and schedules the
@@ -113,10 +171,21 @@ impl<T> Entry<T> {
     ///
     /// The caller owns the entry's slot: it is the entry's owner and either
     /// saw `done` for this entry's case, or the entry is out of every queue
-    /// without having been claimed for its case.
+    /// without having been claimed for its case; or it holds the channel's
+    /// lock and the entry's reservation.
     pub(crate) unsafe fn take(&self) -> Option<T> {
         // SAFETY: exclusive access, by the caller's contract.
         unsafe { (*self.slot.get()).take() }
+    }
+
+    /// Puts a value in the slot.
+    ///
+    /// # Safety
+    ///
+    /// As for [`take`](Self::take).
+    unsafe fn put(&self, value: T) {
+        // SAFETY: exclusive access, by the caller's contract.
+        unsafe { *self.slot.get() = Some(value) };
     }
 }
 
@@ -134,22 +203,38 @@ pub(crate) enum Sent<T> {
     Closed(T),
 }
 
+/// loom models SeqCst loads as Acquire, so it cannot see that a SeqCst CAS
+/// followed by a SeqCst load is ordered against the queuer's fence (module
+/// docs); under loom, a fence between them states the same order in a form
+/// it checks. Nothing, otherwise.
+#[inline(always)]
+fn seq_cst_fence_for_loom() {
+    #[cfg(loom)]
+    fence(Ordering::SeqCst);
+}
+
 /// The channel proper.
 pub(crate) struct Channel<T> {
     lock: RawLock,
     cap: usize,
+    /// The buffer of a buffered channel (`cap > 0`); lock-free.
+    ring: Option<Ring<T>>,
+    /// Length of `recvq` (buffered channels), for lock-free senders to see
+    /// whether anyone needs service. Written under the lock.
+    recv_waiting: AtomicUsize,
+    /// Length of `sendq` (buffered channels), likewise for receivers.
+    send_waiting: AtomicUsize,
     /// Guarded by `lock`.
     state: UnsafeCell<State<T>>,
 }
 
 // SAFETY: a channel moves `T`s between threads (`T: Send`); its state is
-// only touched under `lock`.
+// only touched under `lock`, and the ring is `Sync` for `T: Send`.
 unsafe impl<T: Send> Send for Channel<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send> Sync for Channel<T> {}
 
 pub(crate) struct State<T> {
-    buf: VecDeque<T>,
     closed: bool,
     recvq: VecDeque<Arc<Entry<T>>>,
     sendq: VecDeque<Arc<Entry<T>>>,
@@ -160,10 +245,10 @@ impl<T> Channel<T> {
         Channel {
             lock: RawLock::new(),
             cap,
+            ring: (cap > 0).then(|| Ring::new(cap)),
+            recv_waiting: AtomicUsize::new(0),
+            send_waiting: AtomicUsize::new(0),
             state: UnsafeCell::new(State {
-                // Go allocates the whole buffer up front; so do we, bounded,
-                // so that a huge capacity costs memory only as it fills.
-                buf: VecDeque::with_capacity(cap.min(1024)),
                 closed: false,
                 recvq: VecDeque::new(),
                 sendq: VecDeque::new(),
@@ -175,12 +260,17 @@ impl<T> Channel<T> {
         self.cap
     }
 
+    /// Whether sends and receives can take the lock-free path.
+    pub(crate) fn is_buffered(&self) -> bool {
+        self.ring.is_some()
+    }
+
     pub(crate) fn raw_lock(&self) -> &RawLock {
         &self.lock
     }
 
     /// Runs `f` with the state, under the lock.
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut State<T>) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut State<T>) -> R) -> R {
         self.lock.lock();
         // SAFETY: we hold the lock, which guards `state`.
         let r = f(unsafe { &mut *self.state.get() });
@@ -196,100 +286,303 @@ impl<T> Channel<T> {
     /// The caller holds `raw_lock()` for as long as it uses the reference,
     /// and takes no other reference to the state meanwhile.
     #[allow(clippy::mut_from_ref)]
-    pub(crate) unsafe fn locked(&self) -> &mut State<T> {
+    unsafe fn locked(&self) -> &mut State<T> {
         // SAFETY: by the caller's contract.
         unsafe { &mut *self.state.get() }
     }
-}
 
-impl<T> State<T> {
+    /// Values buffered now.
     pub(crate) fn len(&self) -> usize {
-        self.buf.len()
+        self.ring.as_ref().map_or(0, Ring::len)
     }
 
     pub(crate) fn is_closed(&self) -> bool {
-        self.closed
+        self.with(|st| st.closed)
     }
 
-    /// Sends now if that needs no waiting (Go's `chansend` up to blocking):
-    /// to a waiting receiver directly, else into the buffer.
-    pub(crate) fn try_send(&mut self, cap: usize, value: T, wake: &mut Vec<Waiter>) -> Sent<T> {
-        if self.closed {
+    // --- The lock-free path (buffered channels) ---------------------------
+
+    /// Sends without the lock if there is room and no sender is queued
+    /// (a queued sender goes first). `Full` means: take the locked path.
+    pub(crate) fn send_fast(&self, value: T) -> Sent<T> {
+        let ring = self.ring.as_ref().expect("a buffered channel");
+        if self.send_waiting.load(Ordering::Relaxed) != 0 {
+            return Sent::Full(value);
+        }
+        match ring.push(value) {
+            Ok(()) => {
+                // SeqCst, after the push's SeqCst CAS on `tail`: pairs with
+                // the fence in `enqueue_recv` (module docs).
+                seq_cst_fence_for_loom();
+                if self.recv_waiting.load(Ordering::SeqCst) != 0 {
+                    self.service_now();
+                }
+                Sent::Done
+            }
+            Err(PushError::Full(v)) => Sent::Full(v),
+            Err(PushError::Closed(v)) => Sent::Closed(v),
+        }
+    }
+
+    /// Receives without the lock if a value is buffered (or the channel is
+    /// closed and drained). `Empty` means: take the locked path.
+    pub(crate) fn recv_fast(&self) -> Received<T> {
+        let ring = self.ring.as_ref().expect("a buffered channel");
+        match ring.pop() {
+            Ok(v) => {
+                // SeqCst, after the pop's SeqCst CAS on `head`: pairs with
+                // the fence in `enqueue_send` (module docs).
+                seq_cst_fence_for_loom();
+                if self.send_waiting.load(Ordering::SeqCst) != 0 {
+                    self.service_now();
+                }
+                Received::Value(v)
+            }
+            Err(PopError::Closed) => Received::Closed,
+            Err(PopError::Empty) => Received::Empty,
+        }
+    }
+
+    /// Takes the lock to service the queues, then wakes whom that completed.
+    #[cold]
+    fn service_now(&self) {
+        let mut wake = Vec::new();
+        self.lock.lock();
+        // SAFETY: we hold the lock.
+        unsafe { self.service(&mut wake) };
+        // SAFETY: locked just above.
+        unsafe { self.lock.unlock() };
+        for w in wake {
+            w.unpark();
+        }
+    }
+
+    /// Moves queued senders' values into free space and hands buffered
+    /// values to queued receivers, each in queue order, until neither can
+    /// go on; drops stale entries met on the way. Buffered channels only.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock.
+    unsafe fn service(&self, wake: &mut Vec<Waiter>) {
+        let Some(ring) = &self.ring else { return };
+        // SAFETY: the caller holds the lock.
+        let st = unsafe { self.locked() };
+        loop {
+            let mut progress = false;
+            while let Some(entry) = st.sendq.front() {
+                if !entry.reserve() {
+                    st.sendq.pop_front();
+                    continue;
+                }
+                // SAFETY: we hold the lock and the reservation.
+                let v = unsafe { entry.take() }.expect("a queued sender holds its value");
+                match ring.push(v) {
+                    Ok(()) => {
+                        entry.commit();
+                        entry.complete(false, wake);
+                        st.sendq.pop_front();
+                        progress = true;
+                    }
+                    Err(PushError::Full(v) | PushError::Closed(v)) => {
+                        // SAFETY: as above.
+                        unsafe { entry.put(v) };
+                        entry.release();
+                        break;
+                    }
+                }
+            }
+            while let Some(entry) = st.recvq.front() {
+                if !entry.reserve() {
+                    st.recvq.pop_front();
+                    continue;
+                }
+                match ring.pop() {
+                    Ok(v) => {
+                        // SAFETY: we hold the lock and the reservation.
+                        unsafe { entry.put(v) };
+                        entry.commit();
+                        entry.complete(false, wake);
+                        st.recvq.pop_front();
+                        progress = true;
+                    }
+                    Err(_) => {
+                        entry.release();
+                        break;
+                    }
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        self.publish_waiting(st);
+    }
+
+    fn publish_waiting(&self, st: &State<T>) {
+        if self.ring.is_some() {
+            self.recv_waiting.store(st.recvq.len(), Ordering::Relaxed);
+            self.send_waiting.store(st.sendq.len(), Ordering::Relaxed);
+        }
+    }
+
+    // --- The locked path ---------------------------------------------------
+
+    /// Sends now if that needs no waiting (Go's `chansend` up to blocking).
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock.
+    pub(crate) unsafe fn try_send(&self, value: T, wake: &mut Vec<Waiter>) -> Sent<T> {
+        // SAFETY: the caller holds the lock.
+        let st = unsafe { self.locked() };
+        if st.closed {
             return Sent::Closed(value);
         }
-        while let Some(entry) = self.recvq.pop_front() {
-            if entry.claim() {
-                // SAFETY: we claimed the entry, under the channel's lock.
-                unsafe { *entry.slot.get() = Some(value) };
-                entry.complete(false, wake);
-                return Sent::Done;
+        let Some(ring) = &self.ring else {
+            // Unbuffered: hand the value to the first live receiver.
+            while let Some(entry) = st.recvq.pop_front() {
+                if entry.claim() {
+                    // SAFETY: we claimed the entry, under the channel's lock.
+                    unsafe { entry.put(value) };
+                    entry.complete(false, wake);
+                    return Sent::Done;
+                }
+                // Stale: its operation completed elsewhere; drop it.
             }
-            // Stale: its operation completed elsewhere; drop it.
+            return Sent::Full(value);
+        };
+        // SAFETY: the caller holds the lock.
+        unsafe { self.service(wake) };
+        if !st.sendq.is_empty() {
+            // Still full, with senders queued ahead of us.
+            return Sent::Full(value);
         }
-        if self.buf.len() < cap {
-            self.buf.push_back(value);
-            return Sent::Done;
+        match ring.push(value) {
+            Ok(()) => {
+                // A receiver may be queued (the ring was empty).
+                // SAFETY: the caller holds the lock.
+                unsafe { self.service(wake) };
+                Sent::Done
+            }
+            Err(PushError::Full(v)) => Sent::Full(v),
+            Err(PushError::Closed(v)) => Sent::Closed(v),
         }
-        Sent::Full(value)
     }
 
     /// Receives now if that needs no waiting (Go's `chanrecv` up to blocking).
-    pub(crate) fn try_recv(&mut self, cap: usize, wake: &mut Vec<Waiter>) -> Received<T> {
-        if self.closed && self.buf.is_empty() {
-            return Received::Closed;
-        }
-        while let Some(entry) = self.sendq.pop_front() {
-            if entry.claim() {
-                // SAFETY: we claimed the entry, under the channel's lock.
-                let v = unsafe { entry.take() }.expect("a queued sender holds its value");
-                entry.complete(false, wake);
-                if cap == 0 {
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock.
+    pub(crate) unsafe fn try_recv(&self, wake: &mut Vec<Waiter>) -> Received<T> {
+        // SAFETY: the caller holds the lock.
+        let st = unsafe { self.locked() };
+        let Some(ring) = &self.ring else {
+            // Unbuffered: take the first live sender's value.
+            while let Some(entry) = st.sendq.pop_front() {
+                if entry.claim() {
+                    // SAFETY: we claimed the entry, under the channel's lock.
+                    let v = unsafe { entry.take() }.expect("a queued sender holds its value");
+                    entry.complete(false, wake);
                     return Received::Value(v);
                 }
-                // A sender waits only when the buffer is full: take the
-                // oldest value and queue the sender's behind the rest.
-                let head = self
-                    .buf
-                    .pop_front()
-                    .expect("a sender waits only on a full buffer");
-                self.buf.push_back(v);
-                return Received::Value(head);
             }
-        }
-        match self.buf.pop_front() {
-            Some(v) => Received::Value(v),
-            None => Received::Empty,
+            return if st.closed {
+                Received::Closed
+            } else {
+                Received::Empty
+            };
+        };
+        // SAFETY: the caller holds the lock.
+        unsafe { self.service(wake) };
+        match ring.pop() {
+            Ok(v) => {
+                // A sender may be queued (the ring was full).
+                // SAFETY: the caller holds the lock.
+                unsafe { self.service(wake) };
+                Received::Value(v)
+            }
+            Err(PopError::Closed) => Received::Closed,
+            Err(PopError::Empty) => Received::Empty,
         }
     }
 
     /// Closes the channel, completing every queued operation. Returns
     /// `false` if it was already closed.
-    pub(crate) fn close(&mut self, wake: &mut Vec<Waiter>) -> bool {
-        if self.closed {
-            return false;
-        }
-        self.closed = true;
-        // Receivers get "closed"; senders wake to panic. Their values stay
-        // in their slots, for their owners to drop.
-        for entry in self.recvq.drain(..).chain(self.sendq.drain(..)) {
-            if entry.claim() {
-                entry.complete(true, wake);
+    pub(crate) fn close(&self, wake: &mut Vec<Waiter>) -> bool {
+        self.with(|st| {
+            if st.closed {
+                return false;
             }
+            st.closed = true;
+            if let Some(ring) = &self.ring {
+                // From here every push fails; receivers drain what is left.
+                ring.close();
+                // Values pushed just before the mark still go to queued
+                // receivers; queued senders can no longer be served.
+                // SAFETY: we hold the lock (`with`).
+                unsafe { self.service(wake) };
+            }
+            // Receivers get "closed"; senders wake to panic. Their values
+            // stay in their slots, for their owners to drop.
+            for entry in st.recvq.drain(..).chain(st.sendq.drain(..)) {
+                if entry.claim() {
+                    entry.complete(true, wake);
+                }
+            }
+            self.publish_waiting(st);
+            true
+        })
+    }
+
+    /// Queues a blocked send.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock.
+    pub(crate) unsafe fn enqueue_send(&self, entry: Arc<Entry<T>>, wake: &mut Vec<Waiter>) {
+        // SAFETY: the caller holds the lock.
+        let st = unsafe { self.locked() };
+        st.sendq.push_back(entry);
+        if self.ring.is_some() {
+            self.publish_waiting(st);
+            // Pairs with the fence in `recv_fast` (module docs): a receive
+            // that missed our count has made room we now see.
+            fence(Ordering::SeqCst);
+            // SAFETY: the caller holds the lock.
+            unsafe { self.service(wake) };
         }
-        true
     }
 
-    pub(crate) fn enqueue_send(&mut self, entry: Arc<Entry<T>>) {
-        self.sendq.push_back(entry);
-    }
-
-    pub(crate) fn enqueue_recv(&mut self, entry: Arc<Entry<T>>) {
-        self.recvq.push_back(entry);
+    /// Queues a blocked receive.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock.
+    pub(crate) unsafe fn enqueue_recv(&self, entry: Arc<Entry<T>>, wake: &mut Vec<Waiter>) {
+        // SAFETY: the caller holds the lock.
+        let st = unsafe { self.locked() };
+        st.recvq.push_back(entry);
+        if self.ring.is_some() {
+            self.publish_waiting(st);
+            // Pairs with the fence in `send_fast` (module docs).
+            fence(Ordering::SeqCst);
+            // SAFETY: the caller holds the lock.
+            unsafe { self.service(wake) };
+        }
     }
 
     /// Removes `entry` from whichever queue holds it, if any.
-    pub(crate) fn dequeue(&mut self, entry: &Arc<Entry<T>>) {
-        self.sendq.retain(|e| !Arc::ptr_eq(e, entry));
-        self.recvq.retain(|e| !Arc::ptr_eq(e, entry));
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock.
+    pub(crate) unsafe fn dequeue(&self, entry: &Arc<Entry<T>>) {
+        // SAFETY: the caller holds the lock.
+        let st = unsafe { self.locked() };
+        st.sendq.retain(|e| !Arc::ptr_eq(e, entry));
+        st.recvq.retain(|e| !Arc::ptr_eq(e, entry));
+        self.publish_waiting(st);
     }
 }

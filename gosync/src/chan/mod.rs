@@ -20,6 +20,7 @@
 mod dynamic;
 mod error;
 mod hchan;
+mod ring;
 mod select;
 mod select_macro;
 
@@ -35,7 +36,7 @@ pub use __private::{RecvOperand, SendOperand};
 pub use dynamic::{Select, SelectResult};
 pub use error::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
 
-use hchan::Channel;
+use hchan::{Channel, Received, Sent};
 use select::{Block, RecvCase, Selected, SendCase};
 
 use crate::rt::{clock, hb};
@@ -93,8 +94,13 @@ impl<T> Chan<T> {
     /// "send on closed channel" if the channel is closed, or is closed
     /// while the send waits.
     pub fn send(&self, value: T) {
+        let value = match self.send_fast(value) {
+            Sent::Done => return,
+            Sent::Closed(_) => panic!("send on closed channel"),
+            Sent::Full(v) => v,
+        };
         let mut case = SendCase::new(self.raw(), value);
-        match select::select(&mut [&mut case], Block::Forever) {
+        match select::select_one(&mut case, Block::Forever) {
             Selected::Case(_) => {}
             Selected::SendOnClosed(_) => panic!("send on closed channel"),
             Selected::Nothing => unreachable!("a blocking send waits"),
@@ -104,8 +110,13 @@ impl<T> Chan<T> {
     /// Receives a value, waiting until one is sent. `None` means the
     /// channel is closed and drained (Go's `ok == false`).
     pub fn recv(&self) -> Option<T> {
+        match self.recv_fast() {
+            Received::Value(v) => return Some(v),
+            Received::Closed => return None,
+            Received::Empty => {}
+        }
         let mut case = RecvCase::new(self.raw());
-        match select::select(&mut [&mut case], Block::Forever) {
+        match select::select_one(&mut case, Block::Forever) {
             Selected::Case(_) => case.into_result(),
             _ => unreachable!("a blocking receive waits"),
         }
@@ -176,9 +187,42 @@ impl<T> Chan<T> {
 
     /// A send that gives up per `block`; the error says whether the channel
     /// was closed and hands the value back.
+    /// A buffered channel's lock-free send; `Full` (also for other
+    /// channels) sends the caller down the locked path, which decides.
+    #[inline]
+    fn send_fast(&self, value: T) -> Sent<T> {
+        match self.raw() {
+            Some(ch) if ch.is_buffered() => {
+                hb::release_merge(ch);
+                ch.send_fast(value)
+            }
+            _ => Sent::Full(value),
+        }
+    }
+
+    /// A buffered channel's lock-free receive; `Empty` as `Full` above.
+    #[inline]
+    fn recv_fast(&self) -> Received<T> {
+        match self.raw() {
+            Some(ch) if ch.is_buffered() => {
+                let r = ch.recv_fast();
+                if !matches!(r, Received::Empty) {
+                    hb::acquire(ch);
+                }
+                r
+            }
+            _ => Received::Empty,
+        }
+    }
+
     fn send_within(&self, value: T, block: Block) -> Result<(), (bool, T)> {
+        let value = match self.send_fast(value) {
+            Sent::Done => return Ok(()),
+            Sent::Closed(v) => return Err((true, v)),
+            Sent::Full(v) => v,
+        };
         let mut case = SendCase::new(self.raw(), value);
-        let r = select::select(&mut [&mut case], block);
+        let r = select::select_one(&mut case, block);
         match r {
             Selected::Case(_) => Ok(()),
             Selected::SendOnClosed(_) => Err((true, case.into_unsent().expect("unsent"))),
@@ -188,8 +232,13 @@ impl<T> Chan<T> {
 
     /// A receive that gives up per `block`: `None` if it did.
     fn recv_within(&self, block: Block) -> Option<Option<T>> {
+        match self.recv_fast() {
+            Received::Value(v) => return Some(Some(v)),
+            Received::Closed => return Some(None),
+            Received::Empty => {}
+        }
         let mut case = RecvCase::new(self.raw());
-        match select::select(&mut [&mut case], block) {
+        match select::select_one(&mut case, block) {
             Selected::Case(_) => Some(case.into_result()),
             _ => None,
         }
@@ -208,7 +257,7 @@ impl<T> Chan<T> {
         };
         hb::release_merge(ch);
         let mut wake = Vec::new();
-        if !ch.with(|st| st.close(&mut wake)) {
+        if !ch.close(&mut wake) {
             panic!("close of closed channel");
         }
         for w in wake {
@@ -218,7 +267,7 @@ impl<T> Chan<T> {
 
     /// The number of values in the buffer (`len(c)`).
     pub fn len(&self) -> usize {
-        self.raw().map_or(0, |ch| ch.with(|st| st.len()))
+        self.raw().map_or(0, Channel::len)
     }
 
     /// Whether the buffer holds no value.
@@ -362,7 +411,7 @@ impl<T> fmt::Debug for Chan<T> {
         match self.raw() {
             None => f.write_str("Chan(nil)"),
             Some(ch) => {
-                let (len, closed) = ch.with(|st| (st.len(), st.is_closed()));
+                let (len, closed) = (ch.len(), ch.is_closed());
                 f.debug_struct("Chan")
                     .field("len", &len)
                     .field("cap", &ch.cap())

@@ -20,8 +20,9 @@ use std::time::Instant;
 
 use super::hchan::{Channel, Entry, Received, Sent, Waiting};
 use crate::rt::lock::RawLock;
+use crate::rt::spin::Backoff;
 use crate::rt::waiter::Waiter;
-use crate::rt::{hb, rand, spin};
+use crate::rt::{clock, hb, rand, spin};
 
 /// What polling or completing a case came to.
 #[doc(hidden)]
@@ -45,13 +46,24 @@ pub trait Case {
     /// The caller holds the channel's lock.
     #[doc(hidden)]
     unsafe fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll;
-    /// Queues an entry for `waiting` as case `index`.
+    /// Completes the case now without any lock, if its channel allows
+    /// that (a buffered channel with room or a value): `Pending` means
+    /// "not without the lock", not "not ready".
+    #[doc(hidden)]
+    fn poll_fast(&mut self) -> Poll;
+    /// Whether [`poll_fast`](Self::poll_fast) can decide readiness alone:
+    /// a buffered or nil channel.
+    #[doc(hidden)]
+    fn lock_free(&self) -> bool;
+    /// Queues an entry for `waiting` as case `index` (and, for a buffered
+    /// channel, looks at the ring once more; what that completes is woken
+    /// through `wake`).
     ///
     /// # Safety
     ///
     /// The caller holds the channel's lock.
     #[doc(hidden)]
-    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize);
+    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize, wake: &mut Vec<Waiter>);
     /// Takes our entry out of its queue, unclaimed.
     ///
     /// # Safety
@@ -107,7 +119,7 @@ impl<T> Case for SendCase<'_, T> {
         let value = self.value.take().expect("polled once");
         hb::release_merge(chan);
         // SAFETY: the caller holds the channel's lock (`poll`'s contract).
-        match unsafe { chan.locked() }.try_send(chan.cap(), value, wake) {
+        match unsafe { chan.try_send(value, wake) } {
             Sent::Done => Poll::Ready,
             Sent::Full(v) => {
                 self.value = Some(v);
@@ -120,18 +132,41 @@ impl<T> Case for SendCase<'_, T> {
         }
     }
 
-    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize) {
+    fn poll_fast(&mut self) -> Poll {
+        let Some(chan) = self.chan.filter(|c| c.is_buffered()) else {
+            return Poll::Pending;
+        };
+        let value = self.value.take().expect("polled once");
+        hb::release_merge(chan);
+        match chan.send_fast(value) {
+            Sent::Done => Poll::Ready,
+            Sent::Full(v) => {
+                self.value = Some(v);
+                Poll::Pending
+            }
+            Sent::Closed(v) => {
+                self.value = Some(v);
+                Poll::SendOnClosed
+            }
+        }
+    }
+
+    fn lock_free(&self) -> bool {
+        self.chan.is_none_or(Channel::is_buffered)
+    }
+
+    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize, wake: &mut Vec<Waiter>) {
         let Some(chan) = self.chan else { return };
         let entry = Entry::new(waiting, index, self.value.take());
+        self.entry = Some(Arc::clone(&entry));
         // SAFETY: the caller holds the channel's lock (`enqueue`'s contract).
-        unsafe { chan.locked() }.enqueue_send(Arc::clone(&entry));
-        self.entry = Some(entry);
+        unsafe { chan.enqueue_send(entry, wake) };
     }
 
     unsafe fn dequeue(&mut self) {
         if let (Some(chan), Some(entry)) = (self.chan, self.entry.take()) {
             // SAFETY: the caller holds the channel's lock (`dequeue`'s contract).
-            unsafe { chan.locked() }.dequeue(&entry);
+            unsafe { chan.dequeue(&entry) };
             // SAFETY: we own the entry, now out of the queue, and it was
             // not claimed for this case: nobody else touches its slot.
             self.value = unsafe { entry.take() };
@@ -179,15 +214,8 @@ impl<'a, T> RecvCase<'a, T> {
     }
 }
 
-impl<T> Case for RecvCase<'_, T> {
-    fn lock(&self) -> Option<&RawLock> {
-        self.chan.map(Channel::raw_lock)
-    }
-
-    unsafe fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll {
-        let chan = self.chan.expect("nil channels are never polled");
-        // SAFETY: the caller holds the channel's lock (`poll`'s contract).
-        let r = unsafe { chan.locked() }.try_recv(chan.cap(), wake);
+impl<T> RecvCase<'_, T> {
+    fn received(&mut self, chan: &Channel<T>, r: Received<T>) -> Poll {
         match r {
             Received::Value(v) => self.result = Some(Some(v)),
             Received::Closed => self.result = Some(None),
@@ -196,19 +224,43 @@ impl<T> Case for RecvCase<'_, T> {
         hb::acquire(chan);
         Poll::Ready
     }
+}
 
-    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize) {
+impl<T> Case for RecvCase<'_, T> {
+    fn lock(&self) -> Option<&RawLock> {
+        self.chan.map(Channel::raw_lock)
+    }
+
+    unsafe fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll {
+        let chan = self.chan.expect("nil channels are never polled");
+        // SAFETY: the caller holds the channel's lock (`poll`'s contract).
+        let r = unsafe { chan.try_recv(wake) };
+        self.received(chan, r)
+    }
+
+    fn poll_fast(&mut self) -> Poll {
+        match self.chan.filter(|c| c.is_buffered()) {
+            Some(chan) => self.received(chan, chan.recv_fast()),
+            None => Poll::Pending,
+        }
+    }
+
+    fn lock_free(&self) -> bool {
+        self.chan.is_none_or(Channel::is_buffered)
+    }
+
+    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize, wake: &mut Vec<Waiter>) {
         let Some(chan) = self.chan else { return };
         let entry = Entry::new(waiting, index, None);
+        self.entry = Some(Arc::clone(&entry));
         // SAFETY: the caller holds the channel's lock (`enqueue`'s contract).
-        unsafe { chan.locked() }.enqueue_recv(Arc::clone(&entry));
-        self.entry = Some(entry);
+        unsafe { chan.enqueue_recv(entry, wake) };
     }
 
     unsafe fn dequeue(&mut self) {
         if let (Some(chan), Some(entry)) = (self.chan, self.entry.take()) {
             // SAFETY: the caller holds the channel's lock (`dequeue`'s contract).
-            unsafe { chan.locked() }.dequeue(&entry);
+            unsafe { chan.dequeue(&entry) };
         }
     }
 
@@ -247,6 +299,13 @@ enum Locks {
 
 const INLINE: usize = 4;
 
+/// Where a lock of a select's cases comes in the global locking order.
+fn lock_order(l: *const RawLock) -> usize {
+    // SAFETY: each lock belongs to a channel the cases borrow, so it
+    // outlives the select.
+    unsafe { &*l }.order()
+}
+
 impl Locks {
     fn of(cases: &[&mut dyn Case]) -> Locks {
         let mut locks = if cases.len() <= INLINE {
@@ -266,12 +325,12 @@ impl Locks {
         let (slice, len) = match &mut locks {
             Locks::Inline(a, n) => (&mut a[..*n], n),
             Locks::Heap(v) => {
-                v.sort_unstable();
+                v.sort_unstable_by_key(|&l| lock_order(l));
                 v.dedup();
                 return locks;
             }
         };
-        slice.sort_unstable();
+        slice.sort_unstable_by_key(|&l| lock_order(l));
         // Dedup in place: one channel in several cases is locked once.
         let mut kept = 0;
         for i in 0..slice.len() {
@@ -366,13 +425,73 @@ pub enum Selected {
 
 /// Runs a select over `cases`.
 pub fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
+    let order = Order::random(cases.len());
+    // When every channel is buffered (or nil), each case can be decided
+    // without a lock, so try them all that way first, in the random order.
+    // With an unbuffered channel among them this would favour the buffered
+    // cases, so then only the locked poll below runs, over all of them.
+    if cases.iter().all(|c| c.lock_free()) {
+        if let Some(done) = poll_lock_free(cases, &order, block) {
+            return done;
+        }
+    }
+    select_locked(cases, block, order)
+}
+
+/// A plain send or receive: its one case's lock-free attempts, then the
+/// locked engine.
+pub(crate) fn select_one(case: &mut dyn Case, block: Block) -> Selected {
+    let cases = &mut [case];
+    let order = Order::random(1);
+    if cases[0].lock_free() {
+        if let Some(done) = poll_lock_free(cases, &order, block) {
+            return done;
+        }
+    }
+    select_locked(cases, block, order)
+}
+
+/// Polls lock-free cases without locks, in `order`. A select that may
+/// wait polls again with backoff for a while (crossbeam's approach): on a
+/// buffered channel the counterpart usually frees a slot or sends a value
+/// within a microsecond, far sooner than queueing, parking and being woken.
+/// `None`: take the locked path.
+fn poll_lock_free(cases: &mut [&mut dyn Case], order: &Order, block: Block) -> Option<Selected> {
+    let mut backoff = Backoff::new();
+    loop {
+        for &i in order.as_slice() {
+            if cases[i].lock().is_none() {
+                continue;
+            }
+            match cases[i].poll_fast() {
+                Poll::Pending => {}
+                Poll::Ready => return Some(Selected::Case(i)),
+                Poll::SendOnClosed => return Some(Selected::SendOnClosed(i)),
+            }
+        }
+        if let Block::No = block {
+            return Some(Selected::Nothing);
+        }
+        if backoff.is_completed() {
+            return None;
+        }
+        if let Block::Until(d) = block {
+            if clock::now() >= d {
+                return Some(Selected::Nothing);
+            }
+        }
+        backoff.snooze();
+    }
+}
+
+/// The engine proper: poll under every channel's lock, then queue and wait.
+fn select_locked(cases: &mut [&mut dyn Case], block: Block, order: Order) -> Selected {
     let locks = Locks::of(cases);
     let n = cases.len();
     let mut wake = Vec::new();
 
     // Go's pollorder: a uniformly random permutation, so that each ready
     // case is equally likely to be found first, whatever the others are.
-    let order = Order::random(n);
     locks.lock_all();
     if n > 0 {
         for &i in order.as_slice() {
@@ -398,6 +517,9 @@ pub fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
     let deadline = match block {
         Block::No => {
             locks.unlock_all();
+            // Polling a buffered channel services its queues, which may
+            // have completed other operations.
+            wake_all(wake);
             return Selected::Nothing;
         }
         Block::Forever => None,
@@ -418,9 +540,10 @@ pub fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
     // always be the first-listed one.
     for &i in order.as_slice() {
         // SAFETY: every channel's lock is held (`lock_all`).
-        unsafe { cases[i].enqueue(&waiting, i) };
+        unsafe { cases[i].enqueue(&waiting, i, &mut wake) };
     }
     locks.unlock_all();
+    wake_all(std::mem::take(&mut wake));
 
     let mut iter = 0;
     while !waiting.is_done() {

@@ -8,7 +8,6 @@
 
 use super::parking;
 use super::spin;
-use crate::loom::loom_const_fn;
 use crate::loom::sync::atomic::{AtomicU8, Ordering};
 
 /// Free.
@@ -22,19 +21,46 @@ const CONTENDED: u8 = 2;
 #[derive(Debug)]
 pub struct RawLock {
     state: AtomicU8,
+    /// Under loom, the creation order: see [`order`](Self::order).
+    #[cfg(loom)]
+    seq: usize,
 }
 
 impl RawLock {
-    loom_const_fn! {
-        pub(crate) fn new() -> RawLock {
-            RawLock {
-                state: AtomicU8::new(UNLOCKED),
-            }
+    #[cfg(not(loom))]
+    pub(crate) const fn new() -> RawLock {
+        RawLock {
+            state: AtomicU8::new(UNLOCKED),
+        }
+    }
+
+    #[cfg(loom)]
+    pub(crate) fn new() -> RawLock {
+        std::thread_local! {
+            static NEXT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        }
+        RawLock {
+            state: AtomicU8::new(UNLOCKED),
+            seq: NEXT.with(|n| {
+                n.set(n.get() + 1);
+                n.get()
+            }),
         }
     }
 
     fn key(&self) -> usize {
         self as *const RawLock as usize
+    }
+
+    /// The global order in which code that holds several of these locks
+    /// takes them (a select): the address. Under loom, the order of
+    /// creation instead, which is the same in every execution of a model,
+    /// as loom requires; addresses are not.
+    pub(crate) fn order(&self) -> usize {
+        #[cfg(loom)]
+        return self.seq;
+        #[cfg(not(loom))]
+        self.key()
     }
 
     /// Acquires the lock.

@@ -45,3 +45,48 @@ pub(crate) fn spin(iter: u32, free: impl Fn() -> bool) {
 
 /// How many pauses an active round does between looks at the lock.
 const PAUSES_PER_CHECK: u32 = 15;
+
+/// Exponential backoff for lock-free retry loops: `spin` after losing a
+/// race (the winner is making progress), `snooze` while waiting for another
+/// thread to finish a step it has started. Under loom every call yields to
+/// the model, which cannot see a busy-wait end otherwise.
+pub(crate) struct Backoff {
+    #[cfg(not(loom))]
+    inner: crossbeam_utils::Backoff,
+}
+
+impl Backoff {
+    #[inline]
+    pub(crate) fn new() -> Backoff {
+        Backoff {
+            #[cfg(not(loom))]
+            inner: crossbeam_utils::Backoff::new(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn spin(&mut self) {
+        #[cfg(not(loom))]
+        self.inner.spin();
+        #[cfg(loom)]
+        loom::thread::yield_now();
+    }
+
+    /// Whether backing off has gone on long enough that the caller should
+    /// block instead. Always under loom, which explores the blocking path.
+    #[inline]
+    pub(crate) fn is_completed(&self) -> bool {
+        #[cfg(not(loom))]
+        return self.inner.is_completed();
+        #[cfg(loom)]
+        true
+    }
+
+    #[inline]
+    pub(crate) fn snooze(&mut self) {
+        #[cfg(not(loom))]
+        self.inner.snooze();
+        #[cfg(loom)]
+        loom::thread::yield_now();
+    }
+}

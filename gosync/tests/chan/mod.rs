@@ -268,6 +268,86 @@ fn exactly_once_buffered() {
     exactly_once(64);
 }
 
+/// Buffered channels take values without a lock, and blocked operations
+/// are served from the buffer in queue order. Through all of that a
+/// channel stays FIFO: each receiver, which takes values one at a time,
+/// sees every sender's values in the order they were sent. Senders mix
+/// blocking, non-blocking and timed sends; receivers select over the
+/// channel and a `stop` channel, which is closed while they wait.
+fn fifo_per_sender(cap: usize) {
+    let senders = 3;
+    let per = scaled(3_000, 30_000) as u64;
+    let ch = Chan::new(cap);
+    let stop = Chan::<()>::new(0);
+    let out = Chan::new(senders as usize);
+    let sending = WaitGroup::new();
+    for s in 0..senders {
+        let ch = ch.clone();
+        sending.go(move || {
+            for i in 0..per {
+                let v = (s, i);
+                match i % 3 {
+                    0 => ch.send(v),
+                    1 => {
+                        if let Err(e) = ch.try_send(v) {
+                            ch.send(e.into_inner());
+                        }
+                    }
+                    _ => {
+                        if let Err(e) = ch.send_timeout(v, Duration::from_micros(20)) {
+                            ch.send(e.into_inner());
+                        }
+                    }
+                }
+            }
+        });
+    }
+    let receiving = WaitGroup::new();
+    for _ in 0..2 {
+        let (ch, stop, out) = (ch.clone(), stop.clone(), out.clone());
+        receiving.go(move || {
+            let mut last = vec![None::<u64>; senders as usize];
+            let mut count = 0u64;
+            loop {
+                gosync::select! {
+                    recv(&ch) -> v => {
+                        let (s, i) = v.expect("ch is never closed");
+                        let prev = last[s as usize].replace(i);
+                        assert!(prev < Some(i), "sender {s}: {i} after {prev:?}");
+                        count += 1;
+                    },
+                    recv(&stop) -> _ => break,
+                }
+            }
+            // Whatever is still buffered after `stop` is left for the check.
+            out.send(count);
+        });
+    }
+    sending.wait();
+    // Let the receivers empty the channel, then stop them mid-wait.
+    while !ch.is_empty() {
+        gosync::runtime::gosched();
+    }
+    stop.close();
+    receiving.wait();
+    let taken: u64 = (0..2).map(|_| out.recv().unwrap()).sum();
+    let mut left = 0;
+    while ch.try_recv().is_ok() {
+        left += 1;
+    }
+    assert_eq!(taken + left, senders * per, "values lost or duplicated");
+}
+
+#[test]
+fn fifo_per_sender_capacity_1() {
+    fifo_per_sender(1);
+}
+
+#[test]
+fn fifo_per_sender_buffered() {
+    fifo_per_sender(8);
+}
+
 mod select_macro {
     //! `select!` (Go's spec for select, and src/runtime/chan_test.go's
     //! TestSelectFairness, TestSelectDuplicateChannel, TestSelectStress by
