@@ -190,4 +190,39 @@ pub mod runtime {
     pub fn goid() -> u64 {
         goroutine::id()
     }
+
+    /// Runs `f` on an OS thread of its own and returns its result, parking
+    /// the calling goroutine (not its worker) meanwhile; `f`'s panic resumes
+    /// in the caller. Use it for work that blocks in the kernel (file or
+    /// socket I/O, `std::thread::sleep`, waiting on a `std` lock or an
+    /// external process): a goroutine that blocks there holds its worker
+    /// thread, and the goroutines pinned to that worker wait with it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let text = gosync::run(|| {
+    ///     gosync::runtime::block_on_thread(|| std::fs::read_to_string("Cargo.toml"))
+    /// });
+    /// assert!(text.unwrap().contains("gosync"));
+    /// ```
+    #[cfg(not(loom))]
+    pub fn block_on_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+        goroutine::block_on_thread(f)
+    }
+
+    /// The stack size of goroutines started from now on, in bytes, and
+    /// sets it when `bytes` is nonzero (at least 16 KiB is used). The
+    /// default is 256 KiB, or `GOSYNC_STACK_SIZE` from the environment (a
+    /// number of bytes, with an optional `k` or `m` suffix). A goroutine
+    /// that overflows its stack hits a guard page and the process aborts
+    /// with a message naming the goroutine.
+    #[cfg(not(loom))]
+    pub fn set_stack_size(bytes: usize) -> usize {
+        if bytes == 0 {
+            crate::rt::stack_size()
+        } else {
+            crate::rt::set_stack_size(bytes)
+        }
+    }
 }

@@ -1,9 +1,9 @@
 //! Goroutines: spawning, identity, and `GOMAXPROCS`.
 //!
-//! In this stage every goroutine runs on an OS thread of its own; the M:N
-//! scheduler replaces that without changing this module's interface. A
-//! goroutine never changes thread once it has started, so thread-locals read
-//! inside one stay its own.
+//! Goroutines run on the M:N scheduler ([`super::sched`]) as coroutines on
+//! `GOMAXPROCS` worker threads. A goroutine never changes thread once it has
+//! started, so thread-locals read inside one stay its own. (Under loom,
+//! whose model threads cannot host coroutines, a goroutine is a thread.)
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
@@ -32,6 +32,10 @@ thread_local! {
 /// start as a goroutine (a `#[test]`, a `std::thread`) gets a fresh id the
 /// first time it asks, so that reports can name it.
 pub(crate) fn id() -> u64 {
+    #[cfg(not(loom))]
+    if let Some(id) = super::sched::current_id() {
+        return id;
+    }
     ID.with(|id| {
         if id.get() == 0 {
             let fresh = if is_main_thread() {
@@ -76,6 +80,101 @@ impl Drop for Live {
 }
 
 /// Starts `f` as a new goroutine (`go f()`).
+#[cfg(not(loom))]
+pub(crate) fn go<F: FnOnce() + Send + 'static>(f: F) {
+    let child = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    hb::fork(child);
+    let live = Live::enter();
+    super::sched::spawn(
+        child,
+        Box::new(move || {
+            let _live = live;
+            hb::start(child);
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f)) {
+                die(child, &*payload);
+            }
+        }),
+    );
+}
+
+/// Runs `f` as a goroutine and waits for it; its panic, if any, resumes here.
+#[cfg(not(loom))]
+pub(crate) fn run<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    let child = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    call_and_wait(child, f, |body| super::sched::spawn(child, body))
+}
+
+/// Runs `f` on a new OS thread and parks the caller (goroutine or thread)
+/// until it returns; its panic, if any, resumes here. For work that blocks
+/// in the kernel, which would otherwise hold a scheduler worker.
+#[cfg(not(loom))]
+pub(crate) fn block_on_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    let child = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    call_and_wait(child, f, |body| {
+        thread::Builder::new()
+            .name(format!("gosync blocking {child}"))
+            .spawn(move || {
+                ID.with(|id| id.set(child));
+                body();
+            })
+            .expect("gosync: cannot start a thread: the OS refused");
+    })
+}
+
+/// Starts `f` as `child` with `start`, waits for it to finish, and returns
+/// its result or resumes its panic.
+#[cfg(not(loom))]
+fn call_and_wait<R: Send>(
+    child: u64,
+    f: impl FnOnce() -> R + Send,
+    start: impl FnOnce(Box<dyn FnOnce() + Send + 'static>),
+) -> R {
+    use std::cell::UnsafeCell;
+    use std::sync::atomic::AtomicBool;
+
+    struct Slot<R> {
+        result: UnsafeCell<Option<thread::Result<R>>>,
+        done: AtomicBool,
+    }
+    // SAFETY: the child writes `result` before `done` (Release) and the
+    // caller reads it only after seeing `done` (Acquire).
+    unsafe impl<R: Send> Sync for Slot<R> {}
+
+    hb::fork(child);
+    let slot = Slot {
+        result: UnsafeCell::new(None),
+        done: AtomicBool::new(false),
+    };
+    let waiter = super::waiter::Waiter::current();
+    let slot_ref = &slot;
+    let body: Box<dyn FnOnce() + Send + '_> = Box::new(move || {
+        let live = Live::enter();
+        hb::start(child);
+        let r = panic::catch_unwind(AssertUnwindSafe(f));
+        hb::exit(child);
+        drop(live);
+        // SAFETY: only the child writes the slot, before `done`.
+        unsafe { *slot_ref.result.get() = Some(r) };
+        slot_ref.done.store(true, Ordering::Release);
+        // From here on `slot` may be gone; `waiter` is the child's own.
+        waiter.unpark();
+    });
+    // SAFETY: the body borrows `f`'s captures and `slot` from this frame,
+    // and this function does not return (nor unwind: nothing below panics)
+    // until the body has set `done`, after which it touches neither.
+    let body: Box<dyn FnOnce() + Send + 'static> = unsafe { std::mem::transmute(body) };
+    start(body);
+    while !slot.done.load(Ordering::Acquire) {
+        super::waiter::Waiter::park(None);
+    }
+    hb::join(child);
+    // SAFETY: `done` was seen: the child wrote the slot and is done with it.
+    let result = unsafe { (*slot.result.get()).take() }.expect("the child stored its result");
+    result.unwrap_or_else(|payload| panic::resume_unwind(payload))
+}
+
+/// Starts `f` as a new goroutine (`go f()`): a thread, under loom.
+#[cfg(loom)]
 pub(crate) fn go<F: FnOnce() + Send + 'static>(f: F) {
     let child = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     hb::fork(child);
@@ -93,7 +192,8 @@ pub(crate) fn go<F: FnOnce() + Send + 'static>(f: F) {
         .expect("gosync: cannot start a goroutine: the OS refused a thread");
 }
 
-/// Runs `f` as a goroutine and waits for it; its panic, if any, resumes here.
+/// Runs `f` as a goroutine and waits for it: a thread, under loom.
+#[cfg(loom)]
 pub(crate) fn run<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     let child = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     hb::fork(child);
@@ -118,7 +218,7 @@ pub(crate) fn run<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 
 /// Ends the process because a goroutine panicked, as Go does. The panic
 /// hook has already printed the message and location.
-fn die(goroutine: u64, payload: &(dyn std::any::Any + Send)) -> ! {
+pub(crate) fn die(goroutine: u64, payload: &(dyn std::any::Any + Send)) -> ! {
     eprintln!(
         "panic: {}\n\ngoroutine {goroutine} [running]: a panic in a goroutine ends the program, as in Go",
         panic_message(payload)
@@ -144,6 +244,10 @@ pub(crate) fn num_goroutine() -> usize {
 
 /// Lets other goroutines run.
 pub(crate) fn gosched() {
+    #[cfg(not(loom))]
+    if let Some(g) = super::sched::current() {
+        return super::sched::yield_now(&g);
+    }
     thread::yield_now();
 }
 

@@ -10,17 +10,18 @@
 //! The pieces:
 //!
 //! - [`waiter`]: *who* waits. A [`Waiter`](waiter::Waiter) is a handle on the
-//!   current thread of execution that can be parked and unparked. Today every
-//!   goroutine runs on its own OS thread, so a waiter is a thread; with the M:N
-//!   scheduler it becomes a goroutine as well, and nothing above this module
-//!   changes.
+//!   current thread of execution that can be parked and unparked: a
+//!   goroutine (parking switches to its scheduler) or a plain thread.
+//!   Nothing above this module knows which.
 //! - [`parking`]: *where* they wait. Wait queues keyed by the address of the
 //!   primitive (Go's `semtable`, parking_lot's parking lot), with a validation
 //!   step under the queue's lock so no wake-up is lost, optional deadlines,
 //!   and a wake hook that can hand ownership straight to the woken waiter.
 //! - [`sema`]: Go's runtime semaphore (`semacquire`/`semrelease`), on which
 //!   Go's `sync` package (and so ours) is built.
-//! - [`goroutine`]: `go`, `run`, goroutine ids, `GOMAXPROCS`.
+//! - [`goroutine`]: `go`, `run`, goroutine ids, `GOMAXPROCS`; [`sched`]:
+//!   the M:N scheduler that runs goroutines as coroutines on worker
+//!   threads, and `stack`, their stacks.
 //! - [`clock`], [`spin`]: time and busy-waiting.
 //! - [`hb`]: happens-before hooks, compiled to nothing without `race`.
 
@@ -34,8 +35,14 @@ pub(crate) mod hb;
 pub(crate) mod lock;
 pub(crate) mod parking;
 pub(crate) mod rand;
+#[cfg(not(loom))]
+pub(crate) mod sched;
 pub(crate) mod sema;
 pub(crate) mod spin;
+#[cfg(not(loom))]
+mod stack;
+#[cfg(not(loom))]
+pub(crate) use stack::{set_stack_size, stack_size};
 pub(crate) mod timer;
 pub(crate) mod waiter;
 

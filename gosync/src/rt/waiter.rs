@@ -12,10 +12,8 @@ use std::time::Instant;
 
 use super::clock;
 
-/// A parkable thread of execution.
-///
-/// Today every goroutine is an OS thread, so this is a thread handle. The M:N
-/// scheduler adds a goroutine variant; no primitive looks inside.
+/// A parkable thread of execution: a goroutine or a plain thread. No
+/// primitive looks inside.
 #[derive(Clone, Debug)]
 pub struct Waiter {
     kind: Kind,
@@ -24,12 +22,20 @@ pub struct Waiter {
 #[derive(Clone, Debug)]
 enum Kind {
     Thread(Thread),
+    #[cfg(not(loom))]
+    Goroutine(std::sync::Arc<super::sched::G>),
 }
 
 impl Waiter {
     /// The waiter that is running this code.
     #[inline]
     pub(crate) fn current() -> Waiter {
+        #[cfg(not(loom))]
+        if let Some(g) = super::sched::current() {
+            return Waiter {
+                kind: Kind::Goroutine(g),
+            };
+        }
         Waiter {
             kind: Kind::Thread(thread::current()),
         }
@@ -38,6 +44,10 @@ impl Waiter {
     /// Blocks the current waiter until it is unparked, `deadline` passes, or
     /// spuriously. Returns `false` once `deadline` has passed.
     pub(crate) fn park(deadline: Option<Instant>) -> bool {
+        #[cfg(not(loom))]
+        if let Some(g) = super::sched::current() {
+            return super::sched::park(&g, deadline);
+        }
         match deadline {
             None => {
                 thread::park();
@@ -59,6 +69,8 @@ impl Waiter {
     pub(crate) fn unpark(&self) {
         match &self.kind {
             Kind::Thread(t) => t.unpark(),
+            #[cfg(not(loom))]
+            Kind::Goroutine(g) => super::sched::unpark(g),
         }
     }
 }

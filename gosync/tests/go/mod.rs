@@ -7,9 +7,9 @@
 //!
 //! - [`go!`]: `go func() { ... }()`, cloning the handles it names into the
 //!   goroutine as a Go closure captures its variables.
-//! - [`Chan`]: `make(chan T, n)`. gosync's channels are not in this crate yet,
-//!   so it is built on `std::sync::mpsc::sync_channel`, which has Go's
-//!   semantics for both capacity 0 (rendezvous) and `n`.
+//! - [`Chan`]: `make(chan T, n)`, on gosync's own channels (a blocking
+//!   `std` channel would hold a goroutine's scheduler worker), with a
+//!   receive that fails the test after [`PATIENCE`] instead of hanging.
 //! - [`allocs_per_run`]: `testing.AllocsPerRun`, counting the allocations of
 //!   the calling thread through a counting global allocator.
 //!
@@ -17,10 +17,9 @@
 //! goroutine saw back to the test, which asserts: a panic in a goroutine
 //! ends the whole process, as in Go.
 
+use gosync::chan::{Chan as GoChan, RecvTimeoutError};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
-use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 
 use crate::PATIENCE;
 
@@ -58,54 +57,46 @@ mod waitgroup;
 
 /// A Go channel of `T` for the ports: `make(chan T, cap)`.
 pub struct Chan<T> {
-    tx: SyncSender<T>,
-    rx: Arc<StdMutex<Receiver<T>>>,
+    ch: GoChan<T>,
 }
 
 impl<T> Clone for Chan<T> {
     fn clone(&self) -> Self {
         Chan {
-            tx: self.tx.clone(),
-            rx: self.rx.clone(),
+            ch: self.ch.clone(),
         }
     }
 }
 
 /// `make(chan T, cap)`; `cap == 0` is unbuffered: a send waits for a receive.
 pub fn make<T>(cap: usize) -> Chan<T> {
-    let (tx, rx) = mpsc::sync_channel(cap);
     Chan {
-        tx,
-        rx: Arc::new(StdMutex::new(rx)),
+        ch: GoChan::new(cap),
     }
 }
 
 impl<T> Chan<T> {
     /// `c <- v`.
     pub fn send(&self, v: T) {
-        self.tx
-            .send(v)
-            .unwrap_or_else(|_| unreachable!("this Chan holds its own receiver"));
+        self.ch.send(v);
     }
 
     /// `<-c`, failing the test after [`PATIENCE`] instead of hanging: in
     /// these tests a receive that never completes is a deadlock.
     #[track_caller]
     pub fn recv(&self) -> T {
-        let rx = self.rx.lock().unwrap_or_else(PoisonError::into_inner);
-        match rx.recv_timeout(PATIENCE) {
+        match self.ch.recv_timeout(PATIENCE) {
             Ok(v) => v,
             Err(RecvTimeoutError::Timeout) => {
                 panic!("deadlock: nothing was sent on the channel in {PATIENCE:?}")
             }
-            Err(RecvTimeoutError::Disconnected) => unreachable!("this Chan holds its own sender"),
+            Err(RecvTimeoutError::Closed) => unreachable!("these channels are never closed"),
         }
     }
 
     /// `select { case v := <-c: ...; default: }`.
     pub fn try_recv(&self) -> Option<T> {
-        let rx = self.rx.lock().unwrap_or_else(PoisonError::into_inner);
-        rx.try_recv().ok()
+        self.ch.try_recv().ok()
     }
 }
 

@@ -202,16 +202,20 @@ fn thread_locals_survive_blocking() {
     let held = m.lock();
     let done = WaitGroup::new();
     wg.add(1);
-    for _ in 0..4 {
+    for _ in 0..8 {
         let (m, wg, ok) = (m.clone(), wg.clone(), ok.clone());
         done.go(move || {
+            // The thread-local belongs to the worker thread, which other
+            // goroutines share: what must not change is which thread's it
+            // is. Its address and the thread id name the thread.
             let id = goid();
             let thread = std::thread::current().id();
-            MINE.with(|c| c.set(id));
+            let local = MINE.with(|c| c as *const Cell<u64> as usize);
             drop(m.lock()); // blocks until the test lets go
             wg.wait(); // blocks again
             gosched();
-            if MINE.with(Cell::get) != id || std::thread::current().id() != thread || goid() != id {
+            let after = MINE.with(|c| c as *const Cell<u64> as usize);
+            if after != local || std::thread::current().id() != thread || goid() != id {
                 ok.store(false, Ordering::SeqCst);
             }
         });
@@ -318,4 +322,174 @@ fn only_the_main_thread_is_goroutine_1() {
         .join()
         .expect("no panic");
     assert_ne!(id, 1, "a thread named \"main\" is not the main goroutine");
+}
+
+// --- The M:N scheduler ------------------------------------------------------
+
+/// 100,000 goroutines, all started before any is served, each doing a round
+/// trip with the main goroutine (a request on a shared channel, the reply
+/// on its own): all complete. More goroutines than may have stacks at once
+/// (vm.max_map_count) are alive here; those beyond wait to start.
+#[test]
+fn hundred_thousand_goroutines_round_trip() {
+    const N: u64 = 100_000;
+    let total = gosync::run(|| {
+        let up = gosync::chan::Chan::new(1024);
+        let done = WaitGroup::new();
+        for i in 0..N {
+            let up = up.clone();
+            done.go(move || {
+                let back = gosync::chan::Chan::new(1);
+                up.send((i, back.clone()));
+                assert_eq!(back.recv(), Some(2 * i));
+            });
+        }
+        let mut total = 0;
+        for _ in 0..N {
+            let (i, back): (u64, gosync::chan::Chan<u64>) = up.recv().unwrap();
+            total += i;
+            back.send(2 * i);
+        }
+        done.wait();
+        total
+    });
+    assert_eq!(total, N * (N - 1) / 2);
+}
+
+/// Goroutines blocked on a channel do not hold their workers: with many
+/// more of them blocked than there are workers, another goroutine still
+/// runs and reports, and then the blocked ones all finish.
+#[test]
+fn blocked_goroutines_do_not_block_their_workers() {
+    let blocked = 8 * gomaxprocs();
+    let gate = gosync::chan::Chan::<()>::new(0);
+    let out = gosync::chan::Chan::new(0);
+    let done = WaitGroup::new();
+    for _ in 0..blocked {
+        let gate = gate.clone();
+        done.go(move || assert_eq!(gate.recv(), None));
+    }
+    {
+        let out = out.clone();
+        gosync::go(move || out.send("ran beside the blocked ones"));
+    }
+    assert_eq!(
+        out.recv_timeout(PATIENCE),
+        Ok("ran beside the blocked ones")
+    );
+    gate.close();
+    done.wait();
+}
+
+/// Plain threads and goroutines share every primitive: a thread sends to a
+/// goroutine and a goroutine to a thread, on unbuffered and buffered
+/// channels, and a Mutex and WaitGroup span both.
+#[test]
+fn threads_and_goroutines_work_together() {
+    let to_goroutine = gosync::chan::Chan::new(0);
+    let to_thread = gosync::chan::Chan::new(1);
+    let counter = Arc::new(Mutex::new(0u32));
+    let wg = Arc::new(WaitGroup::new());
+    wg.add(2);
+    {
+        let (rx, tx, counter, wg) = (
+            to_goroutine.clone(),
+            to_thread.clone(),
+            counter.clone(),
+            wg.clone(),
+        );
+        gosync::go(move || {
+            for _ in 0..1000 {
+                let v: u32 = rx.recv().unwrap();
+                *counter.lock() += 1;
+                tx.send(v + 1);
+            }
+            wg.done();
+        });
+    }
+    #[allow(clippy::disallowed_methods)]
+    let t = {
+        let (tx, rx, counter, wg) = (
+            to_goroutine.clone(),
+            to_thread.clone(),
+            counter.clone(),
+            wg.clone(),
+        );
+        std::thread::spawn(move || {
+            for i in 0..1000 {
+                tx.send(i);
+                assert_eq!(rx.recv(), Some(i + 1));
+                *counter.lock() += 1;
+            }
+            wg.done();
+        })
+    };
+    wg.wait();
+    t.join().unwrap();
+    assert_eq!(*counter.lock(), 2000);
+}
+
+/// A goroutine that overflows its stack runs into the guard page, and the
+/// process aborts with a message naming the goroutine, instead of
+/// corrupting memory or dying silently.
+#[test]
+fn stack_overflow_aborts_with_a_message() {
+    const TEST: &str = "goroutine::stack_overflow_aborts_with_a_message";
+    if is_child(TEST) {
+        #[allow(unconditional_recursion)]
+        fn deep(n: u64, buf: &mut [u8; 1024]) -> u64 {
+            let mut mine = [0u8; 1024];
+            mine[n as usize % 1024] = buf[0];
+            deep(n + 1, &mut mine) + u64::from(std::hint::black_box(mine)[0])
+        }
+        gosync::run(|| {
+            println!("overflowing goroutine: {}", goid());
+            deep(0, &mut [0; 1024])
+        });
+        return;
+    }
+    let out = rerun(TEST, &[("GOSYNC_STACK_SIZE", "64k")]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "the child must not survive\n{stderr}"
+    );
+    let id = stdout
+        .lines()
+        .find_map(|l| l.split_once("overflowing goroutine: "))
+        .map(|(_, id)| id.trim())
+        .expect("the goroutine printed its id");
+    assert!(
+        stderr.contains(&format!("goroutine {id} has overflowed its stack (64 KiB")),
+        "stderr names the goroutine and its stack size:\n{stderr}"
+    );
+}
+
+/// `block_on_thread` moves blocking work off the worker: while goroutines
+/// sleep in the kernel there, as many again as there are workers still run.
+#[test]
+fn block_on_thread_frees_the_worker() {
+    let out = gosync::chan::Chan::new(0);
+    let n = 2 * gomaxprocs();
+    for _ in 0..n {
+        let out = out.clone();
+        gosync::go(move || {
+            #[allow(clippy::disallowed_methods)]
+            gosync::runtime::block_on_thread(|| std::thread::sleep(Duration::from_millis(300)));
+            out.send("slept");
+        });
+    }
+    // These run while every worker's goroutines are asleep on threads.
+    for _ in 0..n {
+        let out = out.clone();
+        gosync::go(move || out.send("ran"));
+    }
+    let first: Vec<_> = (0..n)
+        .map(|_| out.recv_timeout(PATIENCE).unwrap())
+        .collect();
+    assert!(first.iter().all(|&s| s == "ran"), "{first:?}");
+    for _ in 0..n {
+        assert_eq!(out.recv_timeout(PATIENCE), Ok("slept"));
+    }
 }

@@ -1,0 +1,452 @@
+//! The M:N scheduler: goroutines are stackful coroutines (corosensei) run
+//! by `GOMAXPROCS` worker threads.
+//!
+//! - **Pinning.** A goroutine runs on the worker that first ran it, for its
+//!   whole life, so thread-locals read inside it stay its own across every
+//!   blocking operation (a goroutine that moved threads would see another
+//!   thread's, which is how `may`'s coroutines are unsound). Goroutines not
+//!   started yet have no stack and no thread; an idle worker may steal them.
+//! - **Queues.** Each worker has `ready` (its started goroutines that were
+//!   woken, FIFO, filled by any thread), `fresh` (new goroutines, FIFO,
+//!   stealable) and, as Go's `runnext`, a one-goroutine slot that a
+//!   goroutine fills when it wakes another goroutine of the same worker: a
+//!   ping-pong between two goroutines then never leaves the core.
+//! - **Parking.** A goroutine parks by switching back to its worker
+//!   ([`park`]); waking it ([`unpark`]) puts it on its worker's queue, and
+//!   wakes that worker if it sleeps. A worker out of work spins a little
+//!   looking for some (Go's spinning Ms) before it sleeps.
+//! - **Blocking.** The scheduler cannot preempt: a goroutine that blocks in
+//!   the kernel (file or socket I/O, `std::thread::sleep`, a `std` lock held
+//!   by a thread) or spins without yielding holds its worker, and the other
+//!   goroutines pinned to that worker wait. Run such work on a thread of its
+//!   own (`std::thread::spawn` and a channel back, or
+//!   [`crate::runtime::block_on_thread`]).
+
+use std::cell::{Cell, RefCell, UnsafeCell};
+use std::collections::VecDeque;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::{self, Thread};
+use std::time::Instant;
+
+use corosensei::stack::DefaultStack;
+use corosensei::{Coroutine, CoroutineResult, Yielder};
+use crossbeam_utils::CachePadded;
+
+use super::{clock, stack, timer};
+
+/// Why a goroutine switched back to its worker.
+enum Suspend {
+    /// It parks: run it again once unparked.
+    Park,
+    /// It yields (`gosched`): run it again after the others that are ready.
+    Yield,
+}
+
+type Body = Box<dyn FnOnce() + Send + 'static>;
+type Coro = Coroutine<(), Suspend, (), DefaultStack>;
+
+/// Running, no wake-up pending.
+const IDLE: u8 = 0;
+/// A wake-up is pending: the next park returns at once.
+const NOTIFIED: u8 = 1;
+/// Switching out to park: the worker will mark it `PARKED`.
+const PARKING: u8 = 2;
+/// Switched out and on no queue: whoever unparks it queues it.
+const PARKED: u8 = 3;
+
+/// A goroutine.
+pub(crate) struct G {
+    id: u64,
+    state: AtomicU8,
+    /// The worker that runs it, from its first run on (`usize::MAX` before).
+    worker: AtomicUsize,
+    /// The body, until the goroutine starts (taken by the starting worker).
+    body: UnsafeCell<Option<Body>>,
+    /// The coroutine, touched only by the goroutine's worker thread.
+    coro: UnsafeCell<Option<Coro>>,
+    /// The coroutine's yielder, valid while the coroutine runs; touched only
+    /// on the worker thread, inside the coroutine.
+    yielder: Cell<*const Yielder<(), Suspend>>,
+    /// The guard page below its stack, once it has one (worker thread only).
+    guard: Cell<(usize, usize)>,
+}
+
+// SAFETY: `body` is taken by the one worker that pops the goroutine from a
+// queue (queues are locked); `coro` and `yielder` are touched only on the
+// worker thread the goroutine is pinned to; everything else is atomic.
+unsafe impl Send for G {}
+// SAFETY: as above.
+unsafe impl Sync for G {}
+
+impl Drop for G {
+    fn drop(&mut self) {
+        // A goroutine blocked forever whose waker is gone (a receive on a
+        // channel nobody else holds) is leaked, as in Go: unwinding its
+        // stack here, on whatever thread dropped the last handle, would run
+        // its destructors on the wrong thread.
+        if let Some(coro) = self.coro.get_mut().take() {
+            if !coro.done() {
+                std::mem::forget(coro);
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for G {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "goroutine {}", self.id)
+    }
+}
+
+struct Worker {
+    ready: Mutex<VecDeque<Arc<G>>>,
+    fresh: Mutex<VecDeque<Arc<G>>>,
+    sleeping: AtomicBool,
+    thread: OnceLock<Thread>,
+}
+
+struct Sched {
+    workers: Box<[CachePadded<Worker>]>,
+    /// New goroutines started from outside any worker.
+    global: Mutex<VecDeque<Arc<G>>>,
+    /// Workers spinning for work; new work wakes a sleeper only if none is.
+    spinning: AtomicUsize,
+}
+
+static SCHED: OnceLock<Sched> = OnceLock::new();
+
+thread_local! {
+    /// This thread's worker index, or `usize::MAX` on other threads.
+    static WORKER: Cell<usize> = const { Cell::new(usize::MAX) };
+    /// The goroutine running on this thread, if any.
+    static CURRENT: Cell<*const G> = const { Cell::new(std::ptr::null()) };
+    /// Go's `runnext`: the goroutine to run next on this worker.
+    static RUNNEXT: RefCell<Option<Arc<G>>> = const { RefCell::new(None) };
+}
+
+fn sched() -> &'static Sched {
+    SCHED.get_or_init(|| {
+        stack::install_overflow_handler();
+        let n = super::goroutine::gomaxprocs();
+        let s = Sched {
+            workers: (0..n)
+                .map(|_| {
+                    CachePadded::new(Worker {
+                        ready: Mutex::new(VecDeque::new()),
+                        fresh: Mutex::new(VecDeque::new()),
+                        sleeping: AtomicBool::new(false),
+                        thread: OnceLock::new(),
+                    })
+                })
+                .collect(),
+            global: Mutex::new(VecDeque::new()),
+            spinning: AtomicUsize::new(0),
+        };
+        for i in 0..n {
+            thread::Builder::new()
+                .name(format!("gosync worker {i}"))
+                .spawn(move || worker_main(i))
+                .expect("gosync: cannot start a scheduler worker thread");
+        }
+        s
+    })
+}
+
+/// The goroutine running on this thread, if any.
+pub(crate) fn current() -> Option<Arc<G>> {
+    let p = CURRENT.with(Cell::get);
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: `CURRENT` is set only while the worker runs the goroutine,
+    // and the worker holds a strong reference meanwhile.
+    unsafe {
+        Arc::increment_strong_count(p);
+        Some(Arc::from_raw(p))
+    }
+}
+
+/// The id of the goroutine running on this thread, if any.
+pub(crate) fn current_id() -> Option<u64> {
+    let p = CURRENT.with(Cell::get);
+    // SAFETY: as in `current`.
+    (!p.is_null()).then(|| unsafe { (*p).id })
+}
+
+/// Starts `body` as goroutine `id`.
+pub(crate) fn spawn(id: u64, body: Body) {
+    let g = Arc::new(G {
+        id,
+        state: AtomicU8::new(IDLE),
+        worker: AtomicUsize::new(usize::MAX),
+        body: UnsafeCell::new(Some(body)),
+        coro: UnsafeCell::new(None),
+        yielder: Cell::new(std::ptr::null()),
+        guard: Cell::new((0, 0)),
+    });
+    let s = sched();
+    match WORKER.with(Cell::get) {
+        usize::MAX => s.global.lock().unwrap().push_back(g),
+        w => s.workers[w].fresh.lock().unwrap().push_back(g),
+    }
+    fence(Ordering::SeqCst);
+    s.wake_idle();
+}
+
+/// Parks the running goroutine until [`unpark`] (or spuriously), or until
+/// `deadline`. Returns false once `deadline` has passed.
+pub(crate) fn park(g: &Arc<G>, deadline: Option<Instant>) -> bool {
+    if g.state
+        .compare_exchange(NOTIFIED, IDLE, Ordering::Acquire, Ordering::Relaxed)
+        .is_ok()
+    {
+        return true;
+    }
+    let timer = match deadline {
+        Some(d) => {
+            if clock::now() >= d {
+                return false;
+            }
+            let waker = Arc::clone(g);
+            Some(timer::start(d, None, Arc::new(move |_| unpark(&waker))))
+        }
+        None => None,
+    };
+    if g.state
+        .compare_exchange(IDLE, PARKING, Ordering::Relaxed, Ordering::Relaxed)
+        .is_ok()
+    {
+        suspend(g, Suspend::Park);
+    }
+    // Woken (or the wake-up came before we could switch out): consume it.
+    // Acquire: the waker's writes before `unpark` are visible.
+    g.state.swap(IDLE, Ordering::Acquire);
+    if let Some(t) = timer {
+        timer::remove(t);
+    }
+    true
+}
+
+/// Makes `g` runnable: its current or next [`park`] returns.
+pub(crate) fn unpark(g: &Arc<G>) {
+    // Release: our writes before the wake-up travel with it.
+    if g.state.swap(NOTIFIED, Ordering::AcqRel) == PARKED {
+        sched().ready(Arc::clone(g));
+    }
+}
+
+/// Lets the other ready goroutines of this worker run.
+pub(crate) fn yield_now(g: &Arc<G>) {
+    suspend(g, Suspend::Yield);
+}
+
+/// Switches from goroutine `g` (running on this thread) to its worker.
+fn suspend(g: &G, why: Suspend) {
+    let y = g.yielder.get();
+    debug_assert!(!y.is_null(), "suspend outside the goroutine");
+    // SAFETY: `yielder` was set by the coroutine body and stays valid while
+    // the coroutine runs, which it does: we are inside it.
+    unsafe { (*y).suspend(why) };
+}
+
+impl Sched {
+    /// Queues a woken goroutine on its worker: `runnext` if that worker is
+    /// this thread, else its `ready` queue, waking the worker if it sleeps.
+    fn ready(&self, g: Arc<G>) {
+        let w = g.worker.load(Ordering::Relaxed);
+        if WORKER.with(Cell::get) == w {
+            let displaced = RUNNEXT.with(|r| r.borrow_mut().replace(g));
+            if let Some(d) = displaced {
+                self.workers[w].ready.lock().unwrap().push_back(d);
+            }
+            return;
+        }
+        let worker = &self.workers[w];
+        worker.ready.lock().unwrap().push_back(g);
+        // Pairs with the fence in `worker_main` before it sleeps.
+        fence(Ordering::SeqCst);
+        if worker.sleeping.load(Ordering::Relaxed) {
+            if let Some(t) = worker.thread.get() {
+                t.unpark();
+            }
+        }
+    }
+
+    /// New stealable work exists: wake a sleeping worker unless one is
+    /// already spinning (it will find the work).
+    fn wake_idle(&self) {
+        if self.spinning.load(Ordering::Relaxed) != 0 {
+            return;
+        }
+        for w in self.workers.iter() {
+            if w.sleeping.load(Ordering::Relaxed) {
+                if let Some(t) = w.thread.get() {
+                    t.unpark();
+                }
+                return;
+            }
+        }
+    }
+
+    /// The next goroutine for worker `me`: its own first, then new ones
+    /// from anywhere.
+    fn find_work(&self, me: usize) -> Option<Arc<G>> {
+        if let Some(g) = RUNNEXT.with(|r| r.borrow_mut().take()) {
+            return Some(g);
+        }
+        let w = &self.workers[me];
+        if let Some(g) = w.ready.lock().unwrap().pop_front() {
+            return Some(g);
+        }
+        if !stack::can_take() {
+            // New goroutines wait for a stack (see `stack::try_take`).
+            return None;
+        }
+        if let Some(g) = w.fresh.lock().unwrap().pop_front() {
+            return Some(g);
+        }
+        if let Some(g) = self.global.lock().unwrap().pop_front() {
+            return Some(g);
+        }
+        self.steal(me)
+    }
+
+    /// Takes up to half of another worker's new goroutines (never a started
+    /// one: those are pinned).
+    fn steal(&self, me: usize) -> Option<Arc<G>> {
+        let n = self.workers.len();
+        let start = super::rand::below(n);
+        for k in 0..n {
+            let victim = (start + k) % n;
+            if victim == me {
+                continue;
+            }
+            let mut theirs = self.workers[victim].fresh.lock().unwrap();
+            let take = theirs.len().div_ceil(2);
+            if take == 0 {
+                continue;
+            }
+            let mut got: VecDeque<Arc<G>> = theirs.drain(..take).collect();
+            drop(theirs);
+            let first = got.pop_front();
+            if !got.is_empty() {
+                self.workers[me].fresh.lock().unwrap().extend(got);
+            }
+            return first;
+        }
+        None
+    }
+}
+
+/// Rounds of looking for work before a worker sleeps.
+const SPIN_ROUNDS: u32 = 64;
+
+fn worker_main(me: usize) {
+    WORKER.with(|w| w.set(me));
+    stack::ensure_signal_stack();
+    let s = sched();
+    let worker = &s.workers[me];
+    let _ = worker.thread.set(thread::current());
+    loop {
+        if let Some(g) = s.find_work(me) {
+            run(me, g);
+            continue;
+        }
+        // Spin a little: new work often arrives within microseconds, and
+        // sleeping and being woken costs a kernel round trip each way.
+        s.spinning.fetch_add(1, Ordering::Relaxed);
+        let mut found = None;
+        for i in 0..SPIN_ROUNDS {
+            if i < SPIN_ROUNDS / 2 {
+                for _ in 0..64 {
+                    std::hint::spin_loop();
+                }
+            } else {
+                thread::yield_now();
+            }
+            found = s.find_work(me);
+            if found.is_some() {
+                break;
+            }
+        }
+        s.spinning.fetch_sub(1, Ordering::Relaxed);
+        if let Some(g) = found {
+            run(me, g);
+            continue;
+        }
+        worker.sleeping.store(true, Ordering::Relaxed);
+        // Pairs with the fence in `ready` and `spawn`: either they see us
+        // sleeping and wake us, or we see their work now.
+        fence(Ordering::SeqCst);
+        if let Some(g) = s.find_work(me) {
+            worker.sleeping.store(false, Ordering::Relaxed);
+            run(me, g);
+            continue;
+        }
+        thread::park();
+        worker.sleeping.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Runs `g` on worker `me` until it parks, yields or finishes.
+fn run(me: usize, g: Arc<G>) {
+    // SAFETY: only this worker touches `coro` (pinning).
+    if unsafe { (*g.coro.get()).is_none() } {
+        let Some(st) = stack::try_take() else {
+            // No stack to be had: it starts once another goroutine ends.
+            sched().workers[me].fresh.lock().unwrap().push_front(g);
+            return;
+        };
+        // SAFETY: we popped `g` from a queue, so its body is ours to take.
+        let body = unsafe { (*g.body.get()).take() }.expect("a new goroutine has its body");
+        g.worker.store(me, Ordering::Relaxed);
+        g.guard.set(stack::guard_of(&st));
+        let gp: *const G = Arc::as_ptr(&g);
+        let coro = Coroutine::with_stack(st, move |y, ()| {
+            // SAFETY: `gp` stays valid: the worker holds `g` while the
+            // coroutine runs.
+            unsafe { (*gp).yielder.set(y) };
+            // A panic must not unwind out of the coroutine: `go` and `run`
+            // catch their own, and this catches anything else.
+            if let Err(p) = panic::catch_unwind(AssertUnwindSafe(body)) {
+                // SAFETY: as above.
+                let id = unsafe { (*gp).id };
+                super::goroutine::die(id, &*p);
+            }
+        });
+        // SAFETY: only this worker touches `coro` (pinning).
+        unsafe { *g.coro.get() = Some(coro) };
+    }
+    // SAFETY: only this worker touches `coro` (pinning).
+    let coro = unsafe { &mut *g.coro.get() };
+    let c = coro.as_mut().expect("just made");
+    CURRENT.with(|cur| cur.set(Arc::as_ptr(&g)));
+    stack::entering(g.id, g.guard.get());
+    let r = c.resume(());
+    stack::entering(0, (0, 0));
+    CURRENT.with(|cur| cur.set(std::ptr::null()));
+    match r {
+        CoroutineResult::Yield(Suspend::Park) => {
+            if g.state
+                .compare_exchange(PARKING, PARKED, Ordering::AcqRel, Ordering::Relaxed)
+                .is_err()
+            {
+                // Unparked while switching out: run it again soon.
+                sched().workers[me].ready.lock().unwrap().push_back(g);
+            }
+        }
+        CoroutineResult::Yield(Suspend::Yield) => {
+            sched().workers[me].ready.lock().unwrap().push_back(g);
+        }
+        CoroutineResult::Return(()) => {
+            let done = coro.take().expect("a finished coroutine");
+            stack::give_back(done.into_stack());
+            if stack::exhausted() {
+                // Workers may be waiting for a stack to start new goroutines.
+                sched().wake_idle();
+            }
+        }
+    }
+}
