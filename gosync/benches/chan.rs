@@ -27,14 +27,17 @@
 //! builder, would serve a run-time count of channels.)
 //!
 //! Every library runs on plain std threads, started and joined inside the
-//! timed region, as in crossbeam's harness; gosync's goroutines are OS
-//! threads in this version too, so `gosync::go` would measure the same.
+//! timed region, as in crossbeam's harness. `gosync-go` is gosync's
+//! channels with goroutines instead: the shape runs inside `gosync::run`
+//! and its senders and receivers are `gosync::go` goroutines on the M:N
+//! scheduler, as Go's are (`seq` has no workers and is the same as
+//! `gosync`'s).
 //!
 //! Output: one tab-separated line per run, `shape library messages seconds`,
 //! for `benchmarks/chan/summary.py`.
 //!
 //! Run: `cargo bench -p gosync --bench chan -- [--messages N] [--handoff M]
-//! [--libs gosync,crossbeam-channel,flume,std-mpsc] [--shapes SUBSTRING]`.
+//! [--libs gosync,gosync-go,crossbeam-channel,flume,std-mpsc] [--shapes SUBSTRING]`.
 //! `--messages` is `N` for `boundedN` (default 5,000,000, crossbeam's);
 //! `--handoff` is `N` for `bounded0` and `bounded1` (default 100,000), where
 //! threads park on nearly every message at tens of microseconds each on a
@@ -224,130 +227,159 @@ fn seq<F: Flavor>(cap: usize, n: usize) {
     }
 }
 
-fn spsc<F: Flavor>(cap: usize, n: usize) {
-    let (tx, rx) = F::new(cap);
-    thread::scope(|s| {
-        s.spawn(move || {
-            for i in 0..n {
-                F::send(&tx, i);
+/// Where a shape's workers run: scoped OS threads, or goroutines inside
+/// `gosync::run`. The main part runs on the calling thread (or in the
+/// `run` goroutine) while the workers run.
+trait Exec {
+    fn exec(workers: Vec<Box<dyn FnOnce() + Send>>, main: impl FnOnce() + Send);
+}
+
+struct Threads;
+
+impl Exec for Threads {
+    fn exec(workers: Vec<Box<dyn FnOnce() + Send>>, main: impl FnOnce() + Send) {
+        thread::scope(|s| {
+            for w in workers {
+                s.spawn(w);
             }
+            main();
         });
+    }
+}
+
+struct Goroutines;
+
+impl Exec for Goroutines {
+    fn exec(workers: Vec<Box<dyn FnOnce() + Send>>, main: impl FnOnce() + Send) {
+        gosync::run(|| {
+            let wg = gosync::sync::WaitGroup::new();
+            for w in workers {
+                wg.go(w);
+            }
+            main();
+            wg.wait();
+        });
+    }
+}
+
+fn senders<F: Flavor>(txs: Vec<F::Tx>, n: usize) -> Vec<Box<dyn FnOnce() + Send>>
+where
+    F::Tx: 'static,
+{
+    txs.into_iter()
+        .map(|tx| -> Box<dyn FnOnce() + Send> {
+            Box::new(move || {
+                for i in 0..n {
+                    F::send(&tx, i);
+                }
+            })
+        })
+        .collect()
+}
+
+fn spsc<F: Flavor, E: Exec>(cap: usize, n: usize)
+where
+    F::Tx: 'static,
+{
+    let (tx, rx) = F::new(cap);
+    E::exec(senders::<F>(vec![tx], n), move || {
         for _ in 0..n {
             black_box(F::recv(&rx));
         }
     });
 }
 
-fn mpsc<F: Flavor>(cap: usize, n: usize) {
+fn mpsc<F: Flavor, E: Exec>(cap: usize, n: usize)
+where
+    F::Tx: 'static,
+{
     let (tx, rx) = F::new(cap);
-    thread::scope(|s| {
-        for _ in 0..THREADS {
-            let tx = tx.clone();
-            s.spawn(move || {
-                for i in 0..n / THREADS {
-                    F::send(&tx, i);
-                }
-            });
-        }
+    E::exec(senders::<F>(vec![tx; THREADS], n / THREADS), move || {
         for _ in 0..n / THREADS * THREADS {
             black_box(F::recv(&rx));
         }
     });
 }
 
-fn mpmc<F: Flavor>(cap: usize, n: usize)
+fn mpmc<F: Flavor, E: Exec>(cap: usize, n: usize)
 where
-    F::Rx: Clone,
+    F::Tx: 'static,
+    F::Rx: Clone + 'static,
 {
     let (tx, rx) = F::new(cap);
-    thread::scope(|s| {
-        for _ in 0..THREADS {
-            let tx = tx.clone();
-            s.spawn(move || {
-                for i in 0..n / THREADS {
-                    F::send(&tx, i);
-                }
-            });
-        }
-        for _ in 0..THREADS {
-            let rx = rx.clone();
-            s.spawn(move || {
-                for _ in 0..n / THREADS {
-                    black_box(F::recv(&rx));
-                }
-            });
-        }
-    });
+    let mut workers = senders::<F>(vec![tx; THREADS], n / THREADS);
+    for _ in 0..THREADS {
+        let rx = rx.clone();
+        workers.push(Box::new(move || {
+            for _ in 0..n / THREADS {
+                black_box(F::recv(&rx));
+            }
+        }));
+    }
+    E::exec(workers, || {});
 }
 
-/// Four channels, as two arrays of their ends.
 fn four<F: Flavor>(cap: usize) -> ([F::Tx; 4], [F::Rx; 4]) {
     let [a, b, c, d] = [(); 4].map(|()| F::new(cap));
     ([a.0, b.0, c.0, d.0], [a.1, b.1, c.1, d.1])
 }
 
-fn select_rx<F: Select4>(cap: usize, n: usize) {
+fn select_rx<F: Select4, E: Exec>(cap: usize, n: usize)
+where
+    F::Tx: 'static,
+{
     let (txs, rxs) = four::<F>(cap);
-    thread::scope(|s| {
-        // Clones: the originals stay alive, so no channel disconnects when
-        // its producer finishes (crossbeam and flume would report that to
-        // the select as a ready case).
-        for tx in &txs {
-            let tx = tx.clone();
-            s.spawn(move || {
-                for i in 0..n / THREADS {
-                    F::send(&tx, i);
-                }
-            });
-        }
+    E::exec(senders::<F>(txs.to_vec(), n / THREADS), move || {
         for _ in 0..n / THREADS * THREADS {
             black_box(F::select_recv(&rxs));
         }
     });
 }
 
-fn select_both<F: Select4>(cap: usize, n: usize)
+fn select_both<F: Select4, E: Exec>(cap: usize, n: usize)
 where
-    F::Rx: Clone,
+    F::Tx: 'static,
+    F::Rx: Clone + 'static,
 {
     let (txs, rxs) = four::<F>(cap);
-    thread::scope(|s| {
-        for _ in 0..THREADS {
-            let txs = txs.clone();
-            s.spawn(move || {
-                for i in 0..n / THREADS {
-                    F::select_send(&txs, i);
-                }
-            });
-        }
-        for _ in 0..THREADS {
-            let rxs = rxs.clone();
-            s.spawn(move || {
-                for _ in 0..n / THREADS {
-                    black_box(F::select_recv(&rxs));
-                }
-            });
-        }
-    });
+    let mut workers: Vec<Box<dyn FnOnce() + Send>> = Vec::new();
+    for _ in 0..THREADS {
+        let txs = txs.clone();
+        workers.push(Box::new(move || {
+            for i in 0..n / THREADS {
+                F::select_send(&txs, i);
+            }
+        }));
+    }
+    for _ in 0..THREADS {
+        let rxs = rxs.clone();
+        workers.push(Box::new(move || {
+            for _ in 0..n / THREADS {
+                black_box(F::select_recv(&rxs));
+            }
+        }));
+    }
+    E::exec(workers, || {});
 }
 
-/// A shape as a plain function of (capacity, messages).
 type Shape = fn(usize, usize);
 
 const SHAPES: [&str; 6] = ["seq", "spsc", "mpsc", "mpmc", "select_rx", "select_both"];
 
-/// Every shape, for a multi-consumer library with a select.
-fn all_shapes<F: Select4>() -> [Option<Shape>; 6]
+/// Every shape, for a multi-consumer library with a select, its workers
+/// run by `E`.
+fn all_shapes<F: Select4, E: Exec>() -> [Option<Shape>; 6]
 where
-    F::Rx: Clone,
+    F::Tx: 'static,
+    F::Rx: Clone + 'static,
 {
     [
         Some(seq::<F>),
-        Some(spsc::<F>),
-        Some(mpsc::<F>),
-        Some(mpmc::<F>),
-        Some(select_rx::<F>),
-        Some(select_both::<F>),
+        Some(spsc::<F, E>),
+        Some(mpsc::<F, E>),
+        Some(mpmc::<F, E>),
+        Some(select_rx::<F, E>),
+        Some(select_both::<F, E>),
     ]
 }
 
@@ -355,17 +387,20 @@ where
 /// there (sends and receives both by `Selector`, four threads each) at every
 /// capacity, even with 2,000 messages; see BENCHMARKS.md.
 fn flume_shapes() -> [Option<Shape>; 6] {
-    let mut shapes = all_shapes::<Flume>();
+    let mut shapes = all_shapes::<Flume, Threads>();
     shapes[5] = None;
     shapes
 }
 
 /// The single-consumer shapes without select.
-fn mpsc_shapes<F: Flavor>() -> [Option<Shape>; 6] {
+fn mpsc_shapes<F: Flavor>() -> [Option<Shape>; 6]
+where
+    F::Tx: 'static,
+{
     [
         Some(seq::<F>),
-        Some(spsc::<F>),
-        Some(mpsc::<F>),
+        Some(spsc::<F, Threads>),
+        Some(mpsc::<F, Threads>),
         None,
         None,
         None,
@@ -406,9 +441,10 @@ fn main() {
     let messages = messages / THREADS * THREADS;
     let handoff = handoff / THREADS * THREADS;
 
-    let libs: [(&str, [Option<Shape>; 6]); 4] = [
-        (Gosync::NAME, all_shapes::<Gosync>()),
-        (Crossbeam::NAME, all_shapes::<Crossbeam>()),
+    let libs: [(&str, [Option<Shape>; 6]); 5] = [
+        (Gosync::NAME, all_shapes::<Gosync, Threads>()),
+        ("gosync-go", all_shapes::<Gosync, Goroutines>()),
+        (Crossbeam::NAME, all_shapes::<Crossbeam, Threads>()),
         (Flume::NAME, flume_shapes()),
         (StdMpsc::NAME, mpsc_shapes::<StdMpsc>()),
     ];

@@ -175,6 +175,21 @@ pub(crate) fn current_id() -> Option<u64> {
     (!p.is_null()).then(|| unsafe { (*p).id })
 }
 
+/// Whether the calling goroutine's worker has other goroutines ready to
+/// run. Spinning in a goroutine then only delays them (Go's `canSpin`
+/// requires an empty local run queue); its partner may well be one of them.
+pub(crate) fn others_ready() -> bool {
+    let me = WORKER.with(Cell::get);
+    if me == usize::MAX {
+        return false;
+    }
+    if RUNNEXT.with(|r| r.borrow().is_some()) {
+        return true;
+    }
+    let w = &sched().workers[me];
+    !w.ready.lock().unwrap().is_empty() || !w.fresh.lock().unwrap().is_empty()
+}
+
 /// Starts `body` as goroutine `id`.
 pub(crate) fn spawn(id: u64, body: Body) {
     let g = Arc::new(G {
@@ -292,7 +307,7 @@ impl Sched {
 
     /// The next goroutine for worker `me`: its own first, then new ones
     /// from anywhere.
-    fn find_work(&self, me: usize) -> Option<Arc<G>> {
+    fn find_work(&self, me: usize, patient: bool) -> Option<Arc<G>> {
         if let Some(g) = RUNNEXT.with(|r| r.borrow_mut().take()) {
             return Some(g);
         }
@@ -310,12 +325,17 @@ impl Sched {
         if let Some(g) = self.global.lock().unwrap().pop_front() {
             return Some(g);
         }
-        self.steal(me)
+        self.steal(me, patient)
     }
 
     /// Takes up to half of another worker's new goroutines (never a started
-    /// one: those are pinned).
-    fn steal(&self, me: usize) -> Option<Arc<G>> {
+    /// one: those are pinned). A lone new goroutine is left to its owner
+    /// unless the thief has been looking for work a while (`patient`), as
+    /// Go waits before stealing `runnext`: a goroutine that starts another
+    /// and then blocks on it (a handoff, a ping-pong) usually runs it next
+    /// on the same worker, where each switch costs nanoseconds, not a
+    /// cross-thread wake-up, and a started goroutine can never move.
+    fn steal(&self, me: usize, patient: bool) -> Option<Arc<G>> {
         let n = self.workers.len();
         let start = super::rand::below(n);
         for k in 0..n {
@@ -325,7 +345,7 @@ impl Sched {
             }
             let mut theirs = self.workers[victim].fresh.lock().unwrap();
             let take = theirs.len().div_ceil(2);
-            if take == 0 {
+            if take == 0 || (take == 1 && theirs.len() == 1 && !patient) {
                 continue;
             }
             let mut got: VecDeque<Arc<G>> = theirs.drain(..take).collect();
@@ -350,7 +370,7 @@ fn worker_main(me: usize) {
     let worker = &s.workers[me];
     let _ = worker.thread.set(thread::current());
     loop {
-        if let Some(g) = s.find_work(me) {
+        if let Some(g) = s.find_work(me, false) {
             run(me, g);
             continue;
         }
@@ -366,7 +386,7 @@ fn worker_main(me: usize) {
             } else {
                 thread::yield_now();
             }
-            found = s.find_work(me);
+            found = s.find_work(me, i >= SPIN_ROUNDS / 2);
             if found.is_some() {
                 break;
             }
@@ -380,7 +400,7 @@ fn worker_main(me: usize) {
         // Pairs with the fence in `ready` and `spawn`: either they see us
         // sleeping and wake us, or we see their work now.
         fence(Ordering::SeqCst);
-        if let Some(g) = s.find_work(me) {
+        if let Some(g) = s.find_work(me, true) {
             worker.sleeping.store(false, Ordering::Relaxed);
             run(me, g);
             continue;

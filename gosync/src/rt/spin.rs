@@ -21,7 +21,19 @@ const PASSIVE_SPIN: u32 = 3;
 #[inline]
 pub(crate) fn can_spin(iter: u32) -> bool {
     // Under loom, spinning only multiplies the interleavings to explore.
-    !cfg!(loom) && iter < ACTIVE_SPIN + PASSIVE_SPIN && goroutine::gomaxprocs() > 1
+    !cfg!(loom)
+        && iter < ACTIVE_SPIN + PASSIVE_SPIN
+        && goroutine::gomaxprocs() > 1
+        && !others_ready()
+}
+
+/// Whether this is a goroutine whose worker has others to run instead.
+#[inline]
+fn others_ready() -> bool {
+    #[cfg(not(loom))]
+    return super::sched::others_ready();
+    #[cfg(loom)]
+    false
 }
 
 /// Spin round `iter` (counting from 0): busy-wait, then yield. An active
@@ -46,38 +58,50 @@ pub(crate) fn spin(iter: u32, free: impl Fn() -> bool) {
 /// How many pauses an active round does between looks at the lock.
 const PAUSES_PER_CHECK: u32 = 15;
 
-/// Exponential backoff for lock-free retry loops: `spin` after losing a
-/// race (the winner is making progress), `snooze` while waiting for another
-/// thread to finish a step it has started. Under loom every call yields to
-/// the model, which cannot see a busy-wait end otherwise.
+/// Exponential backoff for lock-free retry loops (crossbeam-utils'
+/// `Backoff`, goroutine-aware): `spin` after losing a race (the winner is
+/// making progress), `snooze` while waiting for another thread to finish a
+/// step it has started; `snooze` yields once spinning has gone on, and in a
+/// goroutine it yields to the worker's other goroutines, not the thread.
+/// Under loom every call yields to the model, which cannot see a busy-wait
+/// end otherwise.
 pub(crate) struct Backoff {
-    #[cfg(not(loom))]
-    inner: crossbeam_utils::Backoff,
+    step: u32,
 }
+
+/// Up to this step, backing off spins (2^step pauses).
+const SPIN_LIMIT: u32 = 6;
+/// After this step, the caller should block instead.
+const YIELD_LIMIT: u32 = 10;
 
 impl Backoff {
     #[inline]
     pub(crate) fn new() -> Backoff {
-        Backoff {
-            #[cfg(not(loom))]
-            inner: crossbeam_utils::Backoff::new(),
-        }
+        Backoff { step: 0 }
     }
 
     #[inline]
     pub(crate) fn spin(&mut self) {
         #[cfg(not(loom))]
-        self.inner.spin();
+        {
+            for _ in 0..1u32 << self.step.min(SPIN_LIMIT) {
+                std::hint::spin_loop();
+            }
+            if self.step <= SPIN_LIMIT {
+                self.step += 1;
+            }
+        }
         #[cfg(loom)]
         loom::thread::yield_now();
     }
 
     /// Whether backing off has gone on long enough that the caller should
-    /// block instead. Always under loom, which explores the blocking path.
+    /// block instead. Always under loom, which explores the blocking path;
+    /// at once in a goroutine whose worker has others ready to run.
     #[inline]
     pub(crate) fn is_completed(&self) -> bool {
         #[cfg(not(loom))]
-        return self.inner.is_completed();
+        return self.step > YIELD_LIMIT || (self.step > 0 && others_ready());
         #[cfg(loom)]
         true
     }
@@ -85,7 +109,18 @@ impl Backoff {
     #[inline]
     pub(crate) fn snooze(&mut self) {
         #[cfg(not(loom))]
-        self.inner.snooze();
+        {
+            if self.step <= SPIN_LIMIT {
+                for _ in 0..1u32 << self.step {
+                    std::hint::spin_loop();
+                }
+            } else {
+                goroutine::gosched();
+            }
+            if self.step <= YIELD_LIMIT {
+                self.step += 1;
+            }
+        }
         #[cfg(loom)]
         loom::thread::yield_now();
     }
