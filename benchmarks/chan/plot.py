@@ -19,6 +19,7 @@ from summary import LIBS, PREFIXES, load, median, ns_per_msg, shapes_in  # noqa:
 
 COLORS = {
     "gosync": "#d62728",
+    "gosync-go": "#ff9896",
     "crossbeam-channel": "#1f77b4",
     "flume": "#2ca02c",
     "std-mpsc": "#9467bd",

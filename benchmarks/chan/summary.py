@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Tables of the channel benchmarks: time per message for each library and
 shape (median over trials), and the ratios gosync / crossbeam-channel and
-gosync / Go (below 1: gosync is faster).
+gosync / Go, and, where the run has it, gosync-go / Go (gosync's channels
+between goroutines inside gosync::run; below 1: gosync is faster).
 
     python3 benchmarks/chan/summary.py [--all] [RESULTS_DIR]    # default benchmarks/chan/results
 
@@ -18,7 +19,7 @@ import os
 import statistics
 import sys
 
-LIBS = ["gosync", "crossbeam-channel", "flume", "std-mpsc", "go"]
+LIBS = ["gosync", "gosync-go", "crossbeam-channel", "flume", "std-mpsc", "go"]
 PREFIXES = ["bounded0", "bounded1", "boundedN"]
 SHAPES = ["seq", "spsc", "mpsc", "mpmc", "select_rx", "select_both"]
 
@@ -72,9 +73,9 @@ def median(xs):
     return statistics.median(xs) if xs else None
 
 
-def ratio(runs, shape, peer):
-    """Median ratio gosync / peer, and the range over trials (paired by trial)."""
-    g, p = ns_per_msg(runs, shape, "gosync"), ns_per_msg(runs, shape, peer)
+def ratio(runs, shape, peer, num="gosync"):
+    """Median ratio num / peer, and the range over trials (paired by trial)."""
+    g, p = ns_per_msg(runs, shape, num), ns_per_msg(runs, shape, peer)
     paired = [g[t] / p[t] for t in g if t in p]
     if not paired:
         return None, None, None
@@ -101,6 +102,9 @@ def table(runs):
     out = []
     libs = [l for l in LIBS if any(lib == l for _, lib in runs)]
     head = ["shape", "messages"] + libs + ["gosync ÷ crossbeam", "gosync ÷ go"]
+    goroutines = "gosync-go" in libs
+    if goroutines:
+        head.append("gosync-go ÷ go")
     out.append("| " + " | ".join(head) + " |")
     out.append("|" + "---|" * len(head))
     for shape in shapes_in(runs):
@@ -110,6 +114,8 @@ def table(runs):
         cells += [fmt_ns(x) for x in ns]
         cells.append(fmt_ratio(*ratio(runs, shape, "crossbeam-channel")))
         cells.append(fmt_ratio(*ratio(runs, shape, "go")))
+        if goroutines:
+            cells.append(fmt_ratio(*ratio(runs, shape, "go", num="gosync-go")))
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
 

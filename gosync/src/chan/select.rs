@@ -573,14 +573,18 @@ fn select_locked(cases: &mut [&mut dyn Case], block: Block, order: Order) -> Sel
     }
 
     let (chosen, closed) = waiting.chosen();
-    locks.lock_all();
-    for (i, case) in cases.iter_mut().enumerate() {
-        if i != chosen {
-            // SAFETY: locks held; `waiting` was claimed for `chosen` only.
-            unsafe { case.dequeue() };
+    if n > 1 {
+        // Take the other cases' entries out of their queues. (A plain send
+        // or receive has none: its one entry left its queue when claimed.)
+        locks.lock_all();
+        for (i, case) in cases.iter_mut().enumerate() {
+            if i != chosen {
+                // SAFETY: locks held; `waiting` was claimed for `chosen` only.
+                unsafe { case.dequeue() };
+            }
         }
+        locks.unlock_all();
     }
-    locks.unlock_all();
     // SAFETY: `waiting` was claimed for `chosen` and is done.
     match unsafe { cases[chosen].claimed(closed) } {
         Poll::Ready => Selected::Case(chosen),

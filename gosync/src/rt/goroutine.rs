@@ -85,16 +85,13 @@ pub(crate) fn go<F: FnOnce() + Send + 'static>(f: F) {
     let child = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     hb::fork(child);
     let live = Live::enter();
-    super::sched::spawn(
-        child,
-        Box::new(move || {
-            let _live = live;
-            hb::start(child);
-            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f)) {
-                die(child, &*payload);
-            }
-        }),
-    );
+    super::sched::spawn(child, move || {
+        let _live = live;
+        hb::start(child);
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f)) {
+            die(child, &*payload);
+        }
+    });
 }
 
 /// Runs `f` as a goroutine and waits for it; its panic, if any, resumes here.

@@ -25,6 +25,7 @@
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
+use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{self, Thread};
@@ -44,7 +45,26 @@ enum Suspend {
     Yield,
 }
 
-type Body = Box<dyn FnOnce() + Send + 'static>;
+/// A goroutine's body, stored inline in its [`G`] (one allocation per
+/// goroutine, not two).
+pub(crate) trait Body {
+    /// Takes the body out and runs it.
+    ///
+    /// # Safety
+    ///
+    /// Called at most once, by the goroutine itself (on its worker).
+    unsafe fn run_once(&self);
+}
+
+struct BodyCell<F>(UnsafeCell<Option<F>>);
+
+impl<F: FnOnce()> Body for BodyCell<F> {
+    unsafe fn run_once(&self) {
+        // SAFETY: by the caller's contract nobody else touches the cell.
+        let f = unsafe { (*self.0.get()).take() }.expect("a goroutine's body runs once");
+        f();
+    }
+}
 type Coro = Coroutine<(), Suspend, (), DefaultStack>;
 
 /// Running, no wake-up pending.
@@ -56,14 +76,15 @@ const PARKING: u8 = 2;
 /// Switched out and on no queue: whoever unparks it queues it.
 const PARKED: u8 = 3;
 
-/// A goroutine.
-pub(crate) struct G {
+/// A goroutine (its body inline, type-erased).
+pub(crate) type G = GInner<dyn Body>;
+
+/// A goroutine with body `B`.
+pub(crate) struct GInner<B: ?Sized> {
     id: u64,
     state: AtomicU8,
     /// The worker that runs it, from its first run on (`usize::MAX` before).
     worker: AtomicUsize,
-    /// The body, until the goroutine starts (taken by the starting worker).
-    body: UnsafeCell<Option<Body>>,
     /// The coroutine, touched only by the goroutine's worker thread.
     coro: UnsafeCell<Option<Coro>>,
     /// The coroutine's yielder, valid while the coroutine runs; touched only
@@ -71,16 +92,19 @@ pub(crate) struct G {
     yielder: Cell<*const Yielder<(), Suspend>>,
     /// The guard page below its stack, once it has one (worker thread only).
     guard: Cell<(usize, usize)>,
+    /// The body, until the goroutine runs it.
+    body: B,
 }
 
-// SAFETY: `body` is taken by the one worker that pops the goroutine from a
-// queue (queues are locked); `coro` and `yielder` are touched only on the
-// worker thread the goroutine is pinned to; everything else is atomic.
-unsafe impl Send for G {}
+// SAFETY: `body` is run by the goroutine itself, once, on the worker that
+// started it; `coro` and `yielder` are touched only on the worker thread
+// the goroutine is pinned to; everything else is atomic. The body itself
+// is `Send` (`spawn` requires it).
+unsafe impl<B: ?Sized> Send for GInner<B> {}
 // SAFETY: as above.
-unsafe impl Sync for G {}
+unsafe impl<B: ?Sized> Sync for GInner<B> {}
 
-impl Drop for G {
+impl<B: ?Sized> Drop for GInner<B> {
     fn drop(&mut self) {
         // A goroutine blocked forever whose waker is gone (a receive on a
         // channel nobody else holds) is leaked, as in Go: unwinding its
@@ -94,7 +118,7 @@ impl Drop for G {
     }
 }
 
-impl std::fmt::Debug for G {
+impl<B: ?Sized> std::fmt::Debug for GInner<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "goroutine {}", self.id)
     }
@@ -121,7 +145,7 @@ thread_local! {
     /// This thread's worker index, or `usize::MAX` on other threads.
     static WORKER: Cell<usize> = const { Cell::new(usize::MAX) };
     /// The goroutine running on this thread, if any.
-    static CURRENT: Cell<*const G> = const { Cell::new(std::ptr::null()) };
+    static CURRENT: Cell<Option<NonNull<G>>> = const { Cell::new(None) };
     /// Go's `runnext`: the goroutine to run next on this worker.
     static RUNNEXT: RefCell<Option<Arc<G>>> = const { RefCell::new(None) };
 }
@@ -156,10 +180,7 @@ fn sched() -> &'static Sched {
 
 /// The goroutine running on this thread, if any.
 pub(crate) fn current() -> Option<Arc<G>> {
-    let p = CURRENT.with(Cell::get);
-    if p.is_null() {
-        return None;
-    }
+    let p = CURRENT.with(Cell::get)?.as_ptr().cast_const();
     // SAFETY: `CURRENT` is set only while the worker runs the goroutine,
     // and the worker holds a strong reference meanwhile.
     unsafe {
@@ -170,9 +191,9 @@ pub(crate) fn current() -> Option<Arc<G>> {
 
 /// The id of the goroutine running on this thread, if any.
 pub(crate) fn current_id() -> Option<u64> {
-    let p = CURRENT.with(Cell::get);
+    let p = CURRENT.with(Cell::get)?;
     // SAFETY: as in `current`.
-    (!p.is_null()).then(|| unsafe { (*p).id })
+    Some(unsafe { p.as_ref() }.id)
 }
 
 /// Whether the calling goroutine's worker has other goroutines ready to
@@ -191,15 +212,15 @@ pub(crate) fn others_ready() -> bool {
 }
 
 /// Starts `body` as goroutine `id`.
-pub(crate) fn spawn(id: u64, body: Body) {
-    let g = Arc::new(G {
+pub(crate) fn spawn<F: FnOnce() + Send + 'static>(id: u64, body: F) {
+    let g: Arc<G> = Arc::new(GInner {
         id,
         state: AtomicU8::new(IDLE),
         worker: AtomicUsize::new(usize::MAX),
-        body: UnsafeCell::new(Some(body)),
         coro: UnsafeCell::new(None),
         yielder: Cell::new(std::ptr::null()),
         guard: Cell::new((0, 0)),
+        body: BodyCell(UnsafeCell::new(Some(body))),
     });
     let s = sched();
     match WORKER.with(Cell::get) {
@@ -419,8 +440,6 @@ fn run(me: usize, g: Arc<G>) {
             sched().workers[me].fresh.lock().unwrap().push_front(g);
             return;
         };
-        // SAFETY: we popped `g` from a queue, so its body is ours to take.
-        let body = unsafe { (*g.body.get()).take() }.expect("a new goroutine has its body");
         g.worker.store(me, Ordering::Relaxed);
         g.guard.set(stack::guard_of(&st));
         let gp: *const G = Arc::as_ptr(&g);
@@ -430,6 +449,8 @@ fn run(me: usize, g: Arc<G>) {
             unsafe { (*gp).yielder.set(y) };
             // A panic must not unwind out of the coroutine: `go` and `run`
             // catch their own, and this catches anything else.
+            // SAFETY: the goroutine runs its own body, once.
+            let body = || unsafe { (*gp).body.run_once() };
             if let Err(p) = panic::catch_unwind(AssertUnwindSafe(body)) {
                 // SAFETY: as above.
                 let id = unsafe { (*gp).id };
@@ -442,11 +463,11 @@ fn run(me: usize, g: Arc<G>) {
     // SAFETY: only this worker touches `coro` (pinning).
     let coro = unsafe { &mut *g.coro.get() };
     let c = coro.as_mut().expect("just made");
-    CURRENT.with(|cur| cur.set(Arc::as_ptr(&g)));
+    CURRENT.with(|cur| cur.set(NonNull::new(Arc::as_ptr(&g).cast_mut())));
     stack::entering(g.id, g.guard.get());
     let r = c.resume(());
     stack::entering(0, (0, 0));
-    CURRENT.with(|cur| cur.set(std::ptr::null()));
+    CURRENT.with(|cur| cur.set(None));
     match r {
         CoroutineResult::Yield(Suspend::Park) => {
             if g.state

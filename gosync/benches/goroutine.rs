@@ -1,0 +1,141 @@
+//! Goroutines themselves, side by side: starting and finishing goroutines
+//! (gosync on the M:N scheduler, `std::thread::spawn`, and Go's `go` in
+//! `benchmarks/goroutine/go/main.go`), and an unbuffered ping-pong between
+//! two parties (gosync goroutines, gosync channels between two OS threads,
+//! crossbeam-channel between two OS threads, and Go).
+//!
+//! - `spawn`: start `N` goroutines that do nothing and wait for all of
+//!   them (a WaitGroup), inside `gosync::run`; for std, `N` threads spawned
+//!   and then joined.
+//! - `pingpong`: one party sends on an unbuffered channel, the other
+//!   receives and answers on a second one; `N` round trips.
+//!
+//! Output: one tab-separated line per run, `shape library count seconds`,
+//! for `benchmarks/goroutine/run.sh`.
+//!
+//! Run: `cargo bench -p gosync --bench goroutine -- [--spawn N]
+//! [--threads N] [--pingpong N]`.
+
+// This binary deliberately uses std threads and reads the clock directly.
+#![allow(clippy::disallowed_methods)]
+
+use std::thread;
+use std::time::Instant;
+
+use gosync::chan::Chan;
+use gosync::sync::WaitGroup;
+
+fn spawn_gosync(n: usize) {
+    gosync::run(|| {
+        let wg = WaitGroup::new();
+        for _ in 0..n {
+            wg.go(|| {});
+        }
+        wg.wait();
+    });
+}
+
+fn spawn_std(n: usize) {
+    let handles: Vec<_> = (0..n).map(|_| thread::spawn(|| {})).collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}
+
+fn pingpong_gosync_goroutines(n: usize) {
+    gosync::run(|| {
+        let (ping, pong) = (Chan::new(0), Chan::new(0));
+        {
+            let (ping, pong) = (ping.clone(), pong.clone());
+            gosync::go(move || {
+                for v in &ping {
+                    pong.send(v);
+                }
+            });
+        }
+        for i in 0..n {
+            ping.send(i);
+            assert_eq!(pong.recv(), Some(i));
+        }
+        ping.close();
+    });
+}
+
+fn pingpong_gosync_threads(n: usize) {
+    let (ping, pong) = (Chan::new(0), Chan::new(0));
+    let t = {
+        let (ping, pong) = (ping.clone(), pong.clone());
+        thread::spawn(move || {
+            for v in &ping {
+                pong.send(v);
+            }
+        })
+    };
+    for i in 0..n {
+        ping.send(i);
+        assert_eq!(pong.recv(), Some(i));
+    }
+    ping.close();
+    t.join().unwrap();
+}
+
+fn pingpong_crossbeam(n: usize) {
+    let (ping_tx, ping_rx) = crossbeam_channel::bounded(0);
+    let (pong_tx, pong_rx) = crossbeam_channel::bounded(0);
+    let t = thread::spawn(move || {
+        for v in ping_rx {
+            pong_tx.send(v).unwrap();
+        }
+    });
+    for i in 0..n {
+        ping_tx.send(i).unwrap();
+        assert_eq!(pong_rx.recv(), Ok(i));
+    }
+    drop(ping_tx);
+    t.join().unwrap();
+}
+
+/// A shape, a library, its count and the function that runs it.
+type Run = (&'static str, &'static str, usize, fn(usize));
+
+fn count(v: Option<String>, what: &str) -> usize {
+    v.and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or_else(|| panic!("expected {what}"))
+}
+
+fn main() {
+    let (mut spawn, mut threads, mut pingpong) = (100_000, 10_000, 100_000);
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--spawn" => spawn = count(args.next(), "--spawn N"),
+            "--threads" => threads = count(args.next(), "--threads N"),
+            "--pingpong" => pingpong = count(args.next(), "--pingpong N"),
+            _ => {}
+        }
+    }
+    let runs: [Run; 5] = [
+        ("spawn", "gosync", spawn, spawn_gosync),
+        ("spawn", "std-thread", threads, spawn_std),
+        ("pingpong", "gosync", pingpong, pingpong_gosync_goroutines),
+        (
+            "pingpong",
+            "gosync-threads",
+            pingpong,
+            pingpong_gosync_threads,
+        ),
+        (
+            "pingpong",
+            "crossbeam-channel",
+            pingpong,
+            pingpong_crossbeam,
+        ),
+    ];
+    println!("# shape\tlibrary\tcount\tseconds");
+    for (shape, lib, n, f) in runs {
+        let start = Instant::now();
+        f(n);
+        let secs = start.elapsed().as_secs_f64();
+        println!("{shape}\t{lib}\t{n}\t{secs:.6}");
+    }
+}
