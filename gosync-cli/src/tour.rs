@@ -22,6 +22,9 @@ mod cond_queue;
 #[path = "../../gosync/examples/counter_goroutine.rs"]
 mod counter_goroutine;
 #[allow(dead_code)]
+#[path = "../../gosync/examples/goroutines.rs"]
+mod goroutines;
+#[allow(dead_code)]
 #[path = "../../gosync/examples/happens_before.rs"]
 mod happens_before;
 #[allow(dead_code)]
@@ -62,7 +65,8 @@ mod worker_pool;
 pub struct Stop {
     /// The example's name: `cargo run -p gosync --example NAME`.
     pub name: &'static str,
-    /// The family it belongs to, as Go's package (`sync`, `chan`, ...).
+    /// The family it belongs to, as Go's package (`sync`, `chan`, ...), or
+    /// `go` for goroutines themselves (Go's `go` statement).
     pub family: &'static str,
     /// What it shows, in one sentence.
     pub about: &'static str,
@@ -72,6 +76,12 @@ pub struct Stop {
 
 /// Every stop, in the order the tour visits them.
 pub const STOPS: &[Stop] = &[
+    Stop {
+        name: "goroutines",
+        family: "go",
+        about: goroutines::ABOUT,
+        run: goroutines::tour,
+    },
     Stop {
         name: "mutex_counter",
         family: "sync",

@@ -1,10 +1,11 @@
 //! Go's shared-memory concurrency toolkit, with Go's semantics, for Rust.
 //!
 //! gosync brings Go's vocabulary — `go`, `sync.Mutex` with its starvation
-//! mode, `RWMutex`, `WaitGroup`, `Once`, `Cond` — to Rust threads and
-//! goroutines, with the guarantees of the Go memory model, and routes every
-//! synchronisation through one runtime seam so that the same code can later
-//! be race-checked and model-checked.
+//! mode, `RWMutex`, `WaitGroup`, `Once`, `Cond`, channels and `select` — to
+//! Rust, with the guarantees of the Go memory model. Its goroutines are
+//! green threads, as Go's are, and its primitives work from plain threads
+//! too. Every synchronisation goes through one runtime seam so that the same
+//! code can later be race-checked and model-checked.
 //!
 //! # A tour
 //!
@@ -79,11 +80,73 @@
 //!
 //! # Goroutines
 //!
-//! In this release each goroutine runs on an OS thread of its own; the M:N
-//! scheduler that makes them cost what Go's do arrives next, behind the same
-//! API. A goroutine never changes OS thread once started, so thread-locals
-//! are safe inside one. A panic in a goroutine ends the process, as in Go
-//! (catch it inside the goroutine if it must not).
+//! [`go`] and [`run`] start goroutines, and a goroutine is a green thread,
+//! as in Go: a stackful coroutine that an M:N scheduler runs on
+//! `GOMAXPROCS` worker threads ([`runtime::gomaxprocs`]: the `GOMAXPROCS`
+//! environment variable, else the number of CPUs). When a goroutine blocks
+//! on a gosync primitive (a lock, a `WaitGroup`, a `Cond`, a channel, a
+//! timer) its worker switches to another goroutine in user space, and
+//! waking it puts it back on a run queue; no kernel call is needed unless
+//! the worker was asleep. A hundred thousand goroutines are cheap.
+//!
+//! - **Where a goroutine runs.** A new goroutine waits in a run queue until
+//!   a worker starts it; an idle worker may take not-yet-started goroutines
+//!   from a busy one. Once started, a goroutine is pinned: it runs on that
+//!   worker's OS thread until it returns. So a thread-local read inside a
+//!   goroutine stays valid across every blocking operation (it never sees
+//!   another thread's), though it is the worker's, shared with the other
+//!   goroutines pinned there, not the goroutine's own.
+//! - **Blocking system calls.** The scheduler does not preempt. A goroutine
+//!   that blocks in the kernel (file or socket I/O, `std::thread::sleep`, a
+//!   `std` lock or channel, waiting for a child process) or spins without
+//!   yielding holds its worker, and the goroutines pinned to that worker
+//!   wait with it. Run such work through [`runtime::block_on_thread`],
+//!   which runs it on an OS thread of its own and parks only the calling
+//!   goroutine, or on a plain `std::thread` that reports back over a
+//!   channel. Sleep with [`time::sleep`], and call [`runtime::gosched`] in
+//!   a long loop that never blocks.
+//! - **Stacks.** Each goroutine has a fixed-size stack, 256 KiB by default,
+//!   with a guard page below it; set `GOSYNC_STACK_SIZE` (bytes, or with a
+//!   `k` or `m` suffix: `GOSYNC_STACK_SIZE=2m`) or call
+//!   [`runtime::set_stack_size`] for goroutines that recurse deeply or keep
+//!   large values on the stack. The OS backs a stack's memory only as it is
+//!   touched, and finished goroutines' stacks are reused. A goroutine that
+//!   overflows its stack aborts the process with
+//!   `goroutine N has overflowed its stack`.
+//! - **How many at once.** Each stack is two memory mappings, and Linux
+//!   caps a process's mappings (`vm.max_map_count`, 65530 by default), so
+//!   about 30,000 goroutines can have a stack at a time. Goroutines started
+//!   beyond that wait to run until others finish; a program that needs
+//!   more goroutines blocked at once must raise `vm.max_map_count`.
+//! - **Panics.** A panic that a goroutine started with [`go`] does not
+//!   catch prints Go's `panic: ...` and `goroutine N [running]` and ends the
+//!   process with exit status 2, as in Go; [`run`] resumes the panic in its
+//!   caller instead.
+//! - **Outside goroutines.** The primitives also work from plain threads
+//!   (`fn main`, a `#[test]`, a `std::thread`), where blocking parks the
+//!   thread. [`run`] is how `main` or a test gets a goroutine of its own.
+//!   (Built with `--cfg loom`, for gosync's own model-checked tests, every
+//!   goroutine is an OS thread.)
+//!
+//! ```
+//! use gosync::sync::WaitGroup;
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//! use std::sync::Arc;
+//!
+//! let n = gosync::run(|| {
+//!     let count = Arc::new(AtomicU64::new(0));
+//!     let wg = WaitGroup::new();
+//!     for _ in 0..10_000 {
+//!         let count = count.clone();
+//!         wg.go(move || {
+//!             count.fetch_add(1, Ordering::Relaxed);
+//!         });
+//!     }
+//!     wg.wait();
+//!     count.load(Ordering::Relaxed)
+//! });
+//! assert_eq!(n, 10_000);
+//! ```
 //!
 //! # Features
 //!
@@ -101,24 +164,55 @@ pub mod time;
 
 /// Starts `f` as a new goroutine, as Go's `go f()`.
 ///
-/// `go` never waits for `f`. A panic in `f` that `f` does not catch ends the
-/// process with exit status 2, as in Go.
+/// `go` never waits for `f`: it queues the new goroutine and returns. A
+/// scheduler worker starts it (perhaps another worker than the caller's,
+/// if that one is busy) and runs it on its thread until it returns,
+/// switching to other goroutines whenever it blocks on a gosync primitive.
+/// See [Goroutines](crate#goroutines) for blocking system calls, thread-locals
+/// and stack sizes.
 ///
 /// # Examples
 ///
 /// ```
-/// let (tx, rx) = std::sync::mpsc::channel();
-/// gosync::go(move || tx.send("hello from a goroutine").unwrap());
-/// assert_eq!(rx.recv().unwrap(), "hello from a goroutine");
+/// use gosync::chan::Chan;
+///
+/// let ch = Chan::new(0);
+/// let tx = ch.clone();
+/// gosync::go(move || tx.send("hello from a goroutine"));
+/// assert_eq!(ch.recv(), Some("hello from a goroutine"));
 /// ```
+///
+/// # Panics
+///
+/// `go` itself does not panic. A panic in `f` that `f` does not catch ends
+/// the process with exit status 2, as in Go; a stack overflow in `f` aborts
+/// it.
+///
+/// # Differences from Go
+///
+/// - A goroutine never moves to another OS thread once it has started
+///   (Go's do), which is what keeps thread-locals sound.
+/// - There is no preemption and no hand-off on system calls: a goroutine
+///   that blocks in the kernel or spins keeps its worker busy. Use
+///   [`runtime::block_on_thread`] for such work.
+/// - Stacks do not grow: each has a fixed size (256 KiB unless set with
+///   `GOSYNC_STACK_SIZE` or [`runtime::set_stack_size`]), and overflowing
+///   it aborts.
+/// - Only about 30,000 goroutines can have a stack at once under Linux's
+///   default `vm.max_map_count`; the rest wait to start.
 pub fn go<F: FnOnce() + Send + 'static>(f: F) {
     rt::goroutine::go(f);
 }
 
 /// Runs `f` as a goroutine, waits for it, and returns its result.
 ///
-/// This is how a program's `main` (or a test) runs its body as a goroutine.
-/// `f` may borrow from the caller, which is blocked until `f` returns.
+/// This is how a program's `main` (or a test) runs its body as a goroutine,
+/// so that its blocking operations switch goroutines in user space instead
+/// of parking an OS thread. `f` may borrow from the caller, which waits
+/// until `f` returns: a thread parks, a goroutine parks as a goroutine and
+/// frees its worker. `f` runs on a goroutine's stack (256 KiB by default,
+/// see [`runtime::set_stack_size`]), not the caller's, which matters for a
+/// deeply recursive `main`.
 ///
 /// # Examples
 ///
@@ -131,7 +225,8 @@ pub fn go<F: FnOnce() + Send + 'static>(f: F) {
 /// # Panics
 ///
 /// If `f` panics, the panic resumes in the caller (unlike a goroutine
-/// started with [`go`], whose panic ends the process).
+/// started with [`go`], whose panic ends the process). A stack overflow in
+/// `f` aborts the process.
 pub fn run<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     rt::goroutine::run(f)
 }
@@ -164,7 +259,8 @@ pub mod runtime {
     }
 
     /// Sets `GOMAXPROCS` and returns the previous value; `0` only reads it.
-    /// Call it before starting goroutines.
+    /// Call it before starting goroutines: the scheduler starts its worker
+    /// threads with the first goroutine, and their number is fixed then.
     pub fn set_gomaxprocs(n: usize) -> usize {
         goroutine::set_gomaxprocs(n)
     }
