@@ -159,7 +159,7 @@ impl<T> Entry<T> {
 
     /// Finishes a claimed entry: publishes the transfer and schedules the
     /// waiter's wake-up for after the channel is unlocked.
-    fn complete(&self, closed: bool, wake: &mut Vec<Waiter>) {
+    fn complete(&self, closed: bool, wake: &mut Wake) {
         self.waiting.closed.store(closed, Ordering::Relaxed);
         self.waiting.done.store(true, Ordering::Release);
         wake.push(self.waiting.waiter.clone());
@@ -186,6 +186,36 @@ impl<T> Entry<T> {
     unsafe fn put(&self, value: T) {
         // SAFETY: exclusive access, by the caller's contract.
         unsafe { *self.slot.get() = Some(value) };
+    }
+}
+
+/// The waiters an operation completed, to wake once the channel locks are
+/// released. The first is kept inline: one is the common case, and a plain
+/// handoff then allocates nothing for it.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct Wake {
+    first: Option<Waiter>,
+    rest: Vec<Waiter>,
+}
+
+impl Wake {
+    fn push(&mut self, w: Waiter) {
+        if self.first.is_none() {
+            self.first = Some(w);
+        } else {
+            self.rest.push(w);
+        }
+    }
+
+    /// Wakes them all.
+    pub(crate) fn wake_all(self) {
+        if let Some(w) = self.first {
+            w.unpark();
+        }
+        for w in self.rest {
+            w.unpark();
+        }
     }
 }
 
@@ -346,15 +376,13 @@ impl<T> Channel<T> {
     /// Takes the lock to service the queues, then wakes whom that completed.
     #[cold]
     fn service_now(&self) {
-        let mut wake = Vec::new();
+        let mut wake = Wake::default();
         self.lock.lock();
         // SAFETY: we hold the lock.
         unsafe { self.service(&mut wake) };
         // SAFETY: locked just above.
         unsafe { self.lock.unlock() };
-        for w in wake {
-            w.unpark();
-        }
+        wake.wake_all();
     }
 
     /// Moves queued senders' values into free space and hands buffered
@@ -364,7 +392,7 @@ impl<T> Channel<T> {
     /// # Safety
     ///
     /// The caller holds the lock.
-    unsafe fn service(&self, wake: &mut Vec<Waiter>) {
+    unsafe fn service(&self, wake: &mut Wake) {
         let Some(ring) = &self.ring else { return };
         // SAFETY: the caller holds the lock.
         let st = unsafe { self.locked() };
@@ -433,7 +461,7 @@ impl<T> Channel<T> {
     /// # Safety
     ///
     /// The caller holds the lock.
-    pub(crate) unsafe fn try_send(&self, value: T, wake: &mut Vec<Waiter>) -> Sent<T> {
+    pub(crate) unsafe fn try_send(&self, value: T, wake: &mut Wake) -> Sent<T> {
         // SAFETY: the caller holds the lock.
         let st = unsafe { self.locked() };
         if st.closed {
@@ -475,7 +503,7 @@ impl<T> Channel<T> {
     /// # Safety
     ///
     /// The caller holds the lock.
-    pub(crate) unsafe fn try_recv(&self, wake: &mut Vec<Waiter>) -> Received<T> {
+    pub(crate) unsafe fn try_recv(&self, wake: &mut Wake) -> Received<T> {
         // SAFETY: the caller holds the lock.
         let st = unsafe { self.locked() };
         let Some(ring) = &self.ring else {
@@ -510,7 +538,7 @@ impl<T> Channel<T> {
 
     /// Closes the channel, completing every queued operation. Returns
     /// `false` if it was already closed.
-    pub(crate) fn close(&self, wake: &mut Vec<Waiter>) -> bool {
+    pub(crate) fn close(&self, wake: &mut Wake) -> bool {
         self.with(|st| {
             if st.closed {
                 return false;
@@ -541,7 +569,7 @@ impl<T> Channel<T> {
     /// # Safety
     ///
     /// The caller holds the lock.
-    pub(crate) unsafe fn enqueue_send(&self, entry: Arc<Entry<T>>, wake: &mut Vec<Waiter>) {
+    pub(crate) unsafe fn enqueue_send(&self, entry: Arc<Entry<T>>, wake: &mut Wake) {
         // SAFETY: the caller holds the lock.
         let st = unsafe { self.locked() };
         st.sendq.push_back(entry);
@@ -560,7 +588,7 @@ impl<T> Channel<T> {
     /// # Safety
     ///
     /// The caller holds the lock.
-    pub(crate) unsafe fn enqueue_recv(&self, entry: Arc<Entry<T>>, wake: &mut Vec<Waiter>) {
+    pub(crate) unsafe fn enqueue_recv(&self, entry: Arc<Entry<T>>, wake: &mut Wake) {
         // SAFETY: the caller holds the lock.
         let st = unsafe { self.locked() };
         st.recvq.push_back(entry);

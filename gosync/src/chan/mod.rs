@@ -256,13 +256,11 @@ impl<T> Chan<T> {
             panic!("close of nil channel");
         };
         hb::release_merge(ch);
-        let mut wake = Vec::new();
+        let mut wake = hchan::Wake::default();
         if !ch.close(&mut wake) {
             panic!("close of closed channel");
         }
-        for w in wake {
-            w.unpark();
-        }
+        wake.wake_all();
     }
 
     /// The number of values in the buffer (`len(c)`).

@@ -18,7 +18,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::hchan::{Channel, Entry, Received, Sent, Waiting};
+use super::hchan::{Channel, Entry, Received, Sent, Waiting, Wake};
 use crate::rt::lock::RawLock;
 use crate::rt::spin::Backoff;
 use crate::rt::waiter::Waiter;
@@ -45,7 +45,7 @@ pub trait Case {
     ///
     /// The caller holds the channel's lock.
     #[doc(hidden)]
-    unsafe fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll;
+    unsafe fn poll(&mut self, wake: &mut Wake) -> Poll;
     /// Completes the case now without any lock, if its channel allows
     /// that (a buffered channel with room or a value): `Pending` means
     /// "not without the lock", not "not ready".
@@ -63,7 +63,7 @@ pub trait Case {
     ///
     /// The caller holds the channel's lock.
     #[doc(hidden)]
-    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize, wake: &mut Vec<Waiter>);
+    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize, wake: &mut Wake);
     /// Takes our entry out of its queue, unclaimed.
     ///
     /// # Safety
@@ -114,7 +114,7 @@ impl<T> Case for SendCase<'_, T> {
         self.chan.map(Channel::raw_lock)
     }
 
-    unsafe fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll {
+    unsafe fn poll(&mut self, wake: &mut Wake) -> Poll {
         let chan = self.chan.expect("nil channels are never polled");
         let value = self.value.take().expect("polled once");
         hb::release_merge(chan);
@@ -155,7 +155,7 @@ impl<T> Case for SendCase<'_, T> {
         self.chan.is_none_or(Channel::is_buffered)
     }
 
-    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize, wake: &mut Vec<Waiter>) {
+    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize, wake: &mut Wake) {
         let Some(chan) = self.chan else { return };
         let entry = Entry::new(waiting, index, self.value.take());
         self.entry = Some(Arc::clone(&entry));
@@ -231,7 +231,7 @@ impl<T> Case for RecvCase<'_, T> {
         self.chan.map(Channel::raw_lock)
     }
 
-    unsafe fn poll(&mut self, wake: &mut Vec<Waiter>) -> Poll {
+    unsafe fn poll(&mut self, wake: &mut Wake) -> Poll {
         let chan = self.chan.expect("nil channels are never polled");
         // SAFETY: the caller holds the channel's lock (`poll`'s contract).
         let r = unsafe { chan.try_recv(wake) };
@@ -249,7 +249,7 @@ impl<T> Case for RecvCase<'_, T> {
         self.chan.is_none_or(Channel::is_buffered)
     }
 
-    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize, wake: &mut Vec<Waiter>) {
+    unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize, wake: &mut Wake) {
         let Some(chan) = self.chan else { return };
         let entry = Entry::new(waiting, index, None);
         self.entry = Some(Arc::clone(&entry));
@@ -370,10 +370,8 @@ impl Locks {
     }
 }
 
-fn wake_all(wake: Vec<Waiter>) {
-    for w in wake {
-        w.unpark();
-    }
+fn wake_all(wake: Wake) {
+    wake.wake_all();
 }
 
 /// A uniformly random order of a select's cases (Fisher-Yates), inline for
@@ -488,7 +486,7 @@ fn poll_lock_free(cases: &mut [&mut dyn Case], order: &Order, block: Block) -> O
 fn select_locked(cases: &mut [&mut dyn Case], block: Block, order: Order) -> Selected {
     let locks = Locks::of(cases);
     let n = cases.len();
-    let mut wake = Vec::new();
+    let mut wake = Wake::default();
 
     // Go's pollorder: a uniformly random permutation, so that each ready
     // case is equally likely to be found first, whatever the others are.
