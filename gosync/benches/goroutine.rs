@@ -14,7 +14,7 @@
 //! for `benchmarks/goroutine/run.sh`.
 //!
 //! Run: `cargo bench -p gosync --bench goroutine -- [--spawn N]
-//! [--threads N] [--pingpong N]`.
+//! [--threads N] [--pingpong N] [--libs gosync,std-thread,...]`.
 
 // This binary deliberately uses std threads and reads the clock directly.
 #![allow(clippy::disallowed_methods)]
@@ -105,12 +105,17 @@ fn count(v: Option<String>, what: &str) -> usize {
 
 fn main() {
     let (mut spawn, mut threads, mut pingpong) = (100_000, 10_000, 100_000);
+    let mut libs: Option<Vec<String>> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--spawn" => spawn = count(args.next(), "--spawn N"),
             "--threads" => threads = count(args.next(), "--threads N"),
             "--pingpong" => pingpong = count(args.next(), "--pingpong N"),
+            "--libs" => {
+                let list = args.next().expect("--libs a,b");
+                libs = Some(list.split(',').map(str::to_owned).collect());
+            }
             _ => {}
         }
     }
@@ -133,6 +138,9 @@ fn main() {
     ];
     println!("# shape\tlibrary\tcount\tseconds");
     for (shape, lib, n, f) in runs {
+        if libs.as_ref().is_some_and(|l| !l.iter().any(|x| x == lib)) {
+            continue;
+        }
         let start = Instant::now();
         f(n);
         let secs = start.elapsed().as_secs_f64();

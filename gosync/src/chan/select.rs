@@ -439,14 +439,97 @@ pub fn select(cases: &mut [&mut dyn Case], block: Block) -> Selected {
 /// A plain send or receive: its one case's lock-free attempts, then the
 /// locked engine.
 pub(crate) fn select_one(case: &mut dyn Case, block: Block) -> Selected {
-    let cases = &mut [case];
-    let order = Order::random(1);
-    if cases[0].lock_free() {
-        if let Some(done) = poll_lock_free(cases, &order, block) {
+    if case.lock_free() && case.lock().is_some() {
+        let done = backoff_poll(block, || match case.poll_fast() {
+            Poll::Pending => None,
+            Poll::Ready => Some(Selected::Case(0)),
+            Poll::SendOnClosed => Some(Selected::SendOnClosed(0)),
+        });
+        if let Some(done) = done {
             return done;
         }
     }
-    select_locked(cases, block, order)
+    select_single(case, block)
+}
+
+/// The engine for one case (Go's `chansend`/`chanrecv` beside `selectgo`):
+/// the same steps as [`select_locked`] without a lock list, an order or a
+/// second pass over other cases.
+fn select_single(case: &mut dyn Case, block: Block) -> Selected {
+    let Some(lock) = case.lock().map(|l| l as *const RawLock) else {
+        // A nil channel: nothing can ever happen.
+        return park_until(block);
+    };
+    // SAFETY: the lock belongs to the channel the case borrows, which
+    // outlives this call.
+    let lock = unsafe { &*lock };
+    let mut wake = Wake::default();
+    lock.lock();
+    // SAFETY: the channel's lock is held.
+    let polled = unsafe { case.poll(&mut wake) };
+    let deadline = match (polled, block) {
+        (Poll::Pending, Block::Forever) => None,
+        (Poll::Pending, Block::Until(d)) => Some(d),
+        (polled, _) => {
+            // SAFETY: locked above.
+            unsafe { lock.unlock() };
+            wake.wake_all();
+            return match polled {
+                Poll::Ready => Selected::Case(0),
+                Poll::SendOnClosed => Selected::SendOnClosed(0),
+                Poll::Pending => Selected::Nothing,
+            };
+        }
+    };
+    let waiting = Waiting::new();
+    // SAFETY: the channel's lock is held.
+    unsafe { case.enqueue(&waiting, 0, &mut wake) };
+    // SAFETY: locked above.
+    unsafe { lock.unlock() };
+    wake.wake_all();
+
+    let mut iter = 0;
+    while !waiting.is_done() {
+        if spin::can_spin(iter) {
+            spin::spin(iter, || waiting.is_done());
+            iter += 1;
+            continue;
+        }
+        if !Waiter::park(deadline) {
+            lock.lock();
+            if waiting.time_out() {
+                // SAFETY: locked; we timed out, so the case was not claimed.
+                unsafe { case.dequeue() };
+                // SAFETY: locked above.
+                unsafe { lock.unlock() };
+                return Selected::Nothing;
+            }
+            // Claimed just in time, and completed under the lock we took.
+            // SAFETY: locked above.
+            unsafe { lock.unlock() };
+            debug_assert!(waiting.is_done());
+        }
+    }
+    let (_, closed) = waiting.chosen();
+    // SAFETY: `waiting` was claimed for our one case and is done; its
+    // entry left the queue when claimed.
+    match unsafe { case.claimed(closed) } {
+        Poll::Ready => Selected::Case(0),
+        Poll::SendOnClosed => Selected::SendOnClosed(0),
+        Poll::Pending => unreachable!("a claimed case has happened"),
+    }
+}
+
+/// A select with only nil channels: it waits out `block`, and nothing
+/// happens.
+fn park_until(block: Block) -> Selected {
+    let deadline = match block {
+        Block::No => return Selected::Nothing,
+        Block::Forever => None,
+        Block::Until(d) => Some(d),
+    };
+    while Waiter::park(deadline) {}
+    Selected::Nothing
 }
 
 /// Polls lock-free cases without locks, in `order`. A select that may
@@ -455,8 +538,7 @@ pub(crate) fn select_one(case: &mut dyn Case, block: Block) -> Selected {
 /// within a microsecond, far sooner than queueing, parking and being woken.
 /// `None`: take the locked path.
 fn poll_lock_free(cases: &mut [&mut dyn Case], order: &Order, block: Block) -> Option<Selected> {
-    let mut backoff = Backoff::new();
-    loop {
+    backoff_poll(block, || {
         for &i in order.as_slice() {
             if cases[i].lock().is_none() {
                 continue;
@@ -466,6 +548,19 @@ fn poll_lock_free(cases: &mut [&mut dyn Case], order: &Order, block: Block) -> O
                 Poll::Ready => return Some(Selected::Case(i)),
                 Poll::SendOnClosed => return Some(Selected::SendOnClosed(i)),
             }
+        }
+        None
+    })
+}
+
+/// Runs `round` (one lock-free poll of every case; `Some` when one
+/// happened) until it succeeds, `block` says not to wait, or backing off has
+/// gone on long enough (`None`: take the locked path).
+fn backoff_poll(block: Block, mut round: impl FnMut() -> Option<Selected>) -> Option<Selected> {
+    let mut backoff = Backoff::new();
+    loop {
+        if let Some(done) = round() {
+            return Some(done);
         }
         if let Block::No = block {
             return Some(Selected::Nothing);
@@ -525,11 +620,7 @@ fn select_locked(cases: &mut [&mut dyn Case], block: Block, order: Order) -> Sel
     };
     if locks.is_empty() {
         // Only nil channels: nothing can ever happen.
-        loop {
-            if !Waiter::park(deadline) {
-                return Selected::Nothing;
-            }
-        }
+        return park_until(block);
     }
 
     let waiting = Waiting::new();
