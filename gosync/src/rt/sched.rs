@@ -124,9 +124,68 @@ impl<B: ?Sized> std::fmt::Debug for GInner<B> {
     }
 }
 
+/// A run queue: FIFO under a lock, with its length readable without it.
+#[derive(Default)]
+struct Queue {
+    q: Mutex<VecDeque<Arc<G>>>,
+    len: AtomicUsize,
+}
+
+impl Queue {
+    fn push_back(&self, g: Arc<G>) {
+        let mut q = self.q.lock().unwrap();
+        q.push_back(g);
+        self.len.store(q.len(), Ordering::Relaxed);
+    }
+
+    fn push_front(&self, g: Arc<G>) {
+        let mut q = self.q.lock().unwrap();
+        q.push_front(g);
+        self.len.store(q.len(), Ordering::Relaxed);
+    }
+
+    fn extend(&self, gs: impl IntoIterator<Item = Arc<G>>) {
+        let mut q = self.q.lock().unwrap();
+        q.extend(gs);
+        self.len.store(q.len(), Ordering::Relaxed);
+    }
+
+    fn pop_front(&self) -> Option<Arc<G>> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut q = self.q.lock().unwrap();
+        let g = q.pop_front();
+        self.len.store(q.len(), Ordering::Relaxed);
+        g
+    }
+
+    /// A hint, exact once the pushes and pops one is ordered after are
+    /// done (the queue's lock orders the rest).
+    fn is_empty(&self) -> bool {
+        self.len.load(Ordering::Relaxed) == 0
+    }
+
+    /// Takes the older half (rounded up), but not a lone goroutine unless
+    /// `lone`.
+    fn steal_half(&self, lone: bool) -> VecDeque<Arc<G>> {
+        if self.is_empty() {
+            return VecDeque::new();
+        }
+        let mut q = self.q.lock().unwrap();
+        let take = q.len().div_ceil(2);
+        if take == 0 || (q.len() == 1 && !lone) {
+            return VecDeque::new();
+        }
+        let got = q.drain(..take).collect();
+        self.len.store(q.len(), Ordering::Relaxed);
+        got
+    }
+}
+
 struct Worker {
-    ready: Mutex<VecDeque<Arc<G>>>,
-    fresh: Mutex<VecDeque<Arc<G>>>,
+    ready: Queue,
+    fresh: Queue,
     sleeping: AtomicBool,
     thread: OnceLock<Thread>,
 }
@@ -158,8 +217,8 @@ fn sched() -> &'static Sched {
             workers: (0..n)
                 .map(|_| {
                     CachePadded::new(Worker {
-                        ready: Mutex::new(VecDeque::new()),
-                        fresh: Mutex::new(VecDeque::new()),
+                        ready: Queue::default(),
+                        fresh: Queue::default(),
                         sleeping: AtomicBool::new(false),
                         thread: OnceLock::new(),
                     })
@@ -208,7 +267,7 @@ pub(crate) fn others_ready() -> bool {
         return true;
     }
     let w = &sched().workers[me];
-    !w.ready.lock().unwrap().is_empty() || !w.fresh.lock().unwrap().is_empty()
+    !w.ready.is_empty() || !w.fresh.is_empty()
 }
 
 /// Starts `body` as goroutine `id`.
@@ -225,7 +284,7 @@ pub(crate) fn spawn<F: FnOnce() + Send + 'static>(id: u64, body: F) {
     let s = sched();
     match WORKER.with(Cell::get) {
         usize::MAX => s.global.lock().unwrap().push_back(g),
-        w => s.workers[w].fresh.lock().unwrap().push_back(g),
+        w => s.workers[w].fresh.push_back(g),
     }
     fence(Ordering::SeqCst);
     s.wake_idle();
@@ -295,12 +354,12 @@ impl Sched {
         if WORKER.with(Cell::get) == w {
             let displaced = RUNNEXT.with(|r| r.borrow_mut().replace(g));
             if let Some(d) = displaced {
-                self.workers[w].ready.lock().unwrap().push_back(d);
+                self.workers[w].ready.push_back(d);
             }
             return;
         }
         let worker = &self.workers[w];
-        worker.ready.lock().unwrap().push_back(g);
+        worker.ready.push_back(g);
         // Pairs with the fence in `worker_main` before it sleeps.
         fence(Ordering::SeqCst);
         if worker.sleeping.load(Ordering::Relaxed) {
@@ -333,14 +392,14 @@ impl Sched {
             return Some(g);
         }
         let w = &self.workers[me];
-        if let Some(g) = w.ready.lock().unwrap().pop_front() {
+        if let Some(g) = w.ready.pop_front() {
             return Some(g);
         }
         if !stack::can_take() {
             // New goroutines wait for a stack (see `stack::try_take`).
             return None;
         }
-        if let Some(g) = w.fresh.lock().unwrap().pop_front() {
+        if let Some(g) = w.fresh.pop_front() {
             return Some(g);
         }
         if let Some(g) = self.global.lock().unwrap().pop_front() {
@@ -364,18 +423,14 @@ impl Sched {
             if victim == me {
                 continue;
             }
-            let mut theirs = self.workers[victim].fresh.lock().unwrap();
-            let take = theirs.len().div_ceil(2);
-            if take == 0 || (take == 1 && theirs.len() == 1 && !patient) {
+            let mut got = self.workers[victim].fresh.steal_half(patient);
+            let Some(first) = got.pop_front() else {
                 continue;
-            }
-            let mut got: VecDeque<Arc<G>> = theirs.drain(..take).collect();
-            drop(theirs);
-            let first = got.pop_front();
+            };
             if !got.is_empty() {
-                self.workers[me].fresh.lock().unwrap().extend(got);
+                self.workers[me].fresh.extend(got);
             }
-            return first;
+            return Some(first);
         }
         None
     }
@@ -437,7 +492,7 @@ fn run(me: usize, g: Arc<G>) {
     if unsafe { (*g.coro.get()).is_none() } {
         let Some(st) = stack::try_take() else {
             // No stack to be had: it starts once another goroutine ends.
-            sched().workers[me].fresh.lock().unwrap().push_front(g);
+            sched().workers[me].fresh.push_front(g);
             return;
         };
         g.worker.store(me, Ordering::Relaxed);
@@ -475,11 +530,11 @@ fn run(me: usize, g: Arc<G>) {
                 .is_err()
             {
                 // Unparked while switching out: run it again soon.
-                sched().workers[me].ready.lock().unwrap().push_back(g);
+                sched().workers[me].ready.push_back(g);
             }
         }
         CoroutineResult::Yield(Suspend::Yield) => {
-            sched().workers[me].ready.lock().unwrap().push_back(g);
+            sched().workers[me].ready.push_back(g);
         }
         CoroutineResult::Return(()) => {
             let done = coro.take().expect("a finished coroutine");
