@@ -66,12 +66,15 @@ const PAUSES_PER_CHECK: u32 = 15;
 /// Under loom every call yields to the model, which cannot see a busy-wait
 /// end otherwise.
 pub(crate) struct Backoff {
+    #[cfg_attr(loom, allow(dead_code))]
     step: u32,
 }
 
 /// Up to this step, backing off spins (2^step pauses).
+#[cfg(not(loom))]
 const SPIN_LIMIT: u32 = 6;
 /// After this step, the caller should block instead.
+#[cfg(not(loom))]
 const YIELD_LIMIT: u32 = 10;
 
 impl Backoff {
