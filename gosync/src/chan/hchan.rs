@@ -62,14 +62,40 @@ pub(crate) const TIMED_OUT: usize = usize::MAX - 1;
 /// back. Others who want the claim wait the few instructions that takes.
 const RESERVED: usize = usize::MAX - 2;
 
+std::thread_local! {
+    /// A finished operation's `Waiting`, kept for the thread's next one:
+    /// most blocking operations would otherwise allocate one each.
+    static SPARE: std::cell::Cell<Option<Arc<Waiting>>> = const { std::cell::Cell::new(None) };
+}
+
 impl Waiting {
     pub(crate) fn new() -> Arc<Waiting> {
+        // Under loom, objects must not outlive the execution that made them.
+        #[cfg(not(loom))]
+        if let Some(mut spare) = SPARE.with(std::cell::Cell::take) {
+            // Unique (Acquire): every entry that pointed here is gone.
+            if let Some(w) = Arc::get_mut(&mut spare) {
+                w.waiter = Waiter::current();
+                w.claim.store(UNCLAIMED, Ordering::Relaxed);
+                w.closed.store(false, Ordering::Relaxed);
+                w.done.store(false, Ordering::Relaxed);
+                return spare;
+            }
+        }
         Arc::new(Waiting {
             waiter: Waiter::current(),
             claim: AtomicUsize::new(UNCLAIMED),
             closed: AtomicBool::new(false),
             done: AtomicBool::new(false),
         })
+    }
+
+    /// Keeps a finished operation's `Waiting` for the thread's next one, if
+    /// nothing else refers to it any more.
+    pub(crate) fn recycle(this: Arc<Waiting>) {
+        if !cfg!(loom) && Arc::strong_count(&this) == 1 {
+            SPARE.with(|s| s.set(Some(this)));
+        }
     }
 
     /// Whether the claimer has finished (Acquire: its transfer is visible).

@@ -524,7 +524,9 @@ fn select_single(case: &mut dyn Case, block: Block) -> Selected {
     let (_, closed) = waiting.chosen();
     // SAFETY: `waiting` was claimed for our one case and is done; its
     // entry left the queue when claimed.
-    match unsafe { case.claimed(closed) } {
+    let r = unsafe { case.claimed(closed) };
+    Waiting::recycle(waiting);
+    match r {
         Poll::Ready => Selected::Case(0),
         Poll::SendOnClosed => Selected::SendOnClosed(0),
         Poll::Pending => unreachable!("a claimed case has happened"),
@@ -686,7 +688,9 @@ fn select_locked(cases: &mut [&mut dyn Case], block: Block, order: Order) -> Sel
         locks.unlock_all();
     }
     // SAFETY: `waiting` was claimed for `chosen` and is done.
-    match unsafe { cases[chosen].claimed(closed) } {
+    let r = unsafe { cases[chosen].claimed(closed) };
+    Waiting::recycle(waiting);
+    match r {
         Poll::Ready => Selected::Case(chosen),
         Poll::SendOnClosed => Selected::SendOnClosed(chosen),
         Poll::Pending => unreachable!("a claimed case has happened"),

@@ -291,8 +291,19 @@ pub(crate) fn spawn<F: FnOnce() + Send + 'static>(id: u64, body: F) {
 }
 
 /// Parks the running goroutine until [`unpark`] (or spuriously), or until
-/// `deadline`. Returns false once `deadline` has passed.
-pub(crate) fn park(g: &Arc<G>, deadline: Option<Instant>) -> bool {
+/// `deadline`: `Some(false)` once `deadline` has passed, `None` if the
+/// caller is not a goroutine.
+pub(crate) fn park_current(deadline: Option<Instant>) -> Option<bool> {
+    let p = CURRENT.with(Cell::get)?;
+    // SAFETY: while a goroutine runs (and it is running this), the worker
+    // that resumed it holds a strong reference to it; the reference is not
+    // used while the goroutine is switched out.
+    let g = unsafe { p.as_ref() };
+    Some(park(g, deadline))
+}
+
+/// Parks goroutine `g`, the caller; see [`park_current`].
+fn park(g: &G, deadline: Option<Instant>) -> bool {
     if g.state
         .compare_exchange(NOTIFIED, IDLE, Ordering::Acquire, Ordering::Relaxed)
         .is_ok()
@@ -304,7 +315,13 @@ pub(crate) fn park(g: &Arc<G>, deadline: Option<Instant>) -> bool {
             if clock::now() >= d {
                 return false;
             }
-            let waker = Arc::clone(g);
+            // SAFETY: `g` is the running goroutine (see `park_current`),
+            // alive; the new reference is the timer's own.
+            let waker: Arc<G> = unsafe {
+                let p: *const G = g;
+                Arc::increment_strong_count(p);
+                Arc::from_raw(p)
+            };
             Some(timer::start(d, None, Arc::new(move |_| unpark(&waker))))
         }
         None => None,

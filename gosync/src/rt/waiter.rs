@@ -45,8 +45,8 @@ impl Waiter {
     /// spuriously. Returns `false` once `deadline` has passed.
     pub(crate) fn park(deadline: Option<Instant>) -> bool {
         #[cfg(not(loom))]
-        if let Some(g) = super::sched::current() {
-            return super::sched::park(&g, deadline);
+        if let Some(r) = super::sched::park_current(deadline) {
+            return r;
         }
         match deadline {
             None => {
