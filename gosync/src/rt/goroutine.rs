@@ -10,13 +10,34 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::thread;
 
+use crossbeam_utils::CachePadded;
+
 use super::hb;
 
 /// Ids handed to goroutines; 1 is the main goroutine's, as in Go.
 static NEXT_ID: AtomicU64 = AtomicU64::new(2);
 
 /// Goroutines started and not yet finished, not counting main.
-static LIVE: AtomicUsize = AtomicUsize::new(0);
+///
+/// Sharded: a goroutine is counted in on the spawner's thread and out on
+/// the thread that ran it, and one shared counter would bounce between
+/// workers on every spawn. Each thread adds to its own shard (wrapping;
+/// only the sum means anything).
+static LIVE: [CachePadded<AtomicUsize>; SHARDS] =
+    [const { CachePadded::new(AtomicUsize::new(0)) }; SHARDS];
+
+const SHARDS: usize = 16;
+
+thread_local! {
+    /// This thread's shard of [`LIVE`].
+    static SHARD: usize = NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS;
+}
+
+static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
+
+fn live_shard() -> &'static AtomicUsize {
+    &LIVE[SHARD.with(|s| *s)]
+}
 
 /// 0 until first read; then the number of processors goroutines run on.
 static GOMAXPROCS: AtomicUsize = AtomicUsize::new(0);
@@ -68,14 +89,14 @@ struct Live;
 
 impl Live {
     fn enter() -> Live {
-        LIVE.fetch_add(1, Ordering::Relaxed);
+        live_shard().fetch_add(1, Ordering::Relaxed);
         Live
     }
 }
 
 impl Drop for Live {
     fn drop(&mut self) {
-        LIVE.fetch_sub(1, Ordering::Relaxed);
+        live_shard().fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -236,7 +257,9 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Live goroutines, counting main.
 pub(crate) fn num_goroutine() -> usize {
-    LIVE.load(Ordering::Relaxed) + 1
+    LIVE.iter()
+        .fold(0usize, |n, s| n.wrapping_add(s.load(Ordering::Relaxed)))
+        + 1
 }
 
 /// Lets other goroutines run.
