@@ -466,30 +466,33 @@ fn stack_overflow_aborts_with_a_message() {
     );
 }
 
-/// `block_on_thread` moves blocking work off the worker: while goroutines
-/// sleep in the kernel there, as many again as there are workers still run.
+/// `block_on_thread` moves blocking work off the worker: goroutines wait in
+/// the kernel there (on a std channel, which parks the OS thread), twice as
+/// many as there are workers, and they are released only by another
+/// goroutine, which can run only if their workers are free. Were the
+/// workers held, the release would never come and the test would fail
+/// after `PATIENCE`.
 #[test]
 fn block_on_thread_frees_the_worker() {
-    let out = gosync::chan::Chan::new(0);
     let n = 2 * gomaxprocs();
+    let (release, released) = mpsc::channel::<()>();
+    let released = Arc::new(std::sync::Mutex::new(released));
+    let out = gosync::chan::Chan::new(0);
     for _ in 0..n {
-        let out = out.clone();
+        let (out, released) = (out.clone(), released.clone());
         gosync::go(move || {
-            #[allow(clippy::disallowed_methods)]
-            gosync::runtime::block_on_thread(|| std::thread::sleep(Duration::from_millis(300)));
-            out.send("slept");
+            gosync::runtime::block_on_thread(|| {
+                released.lock().unwrap().recv_timeout(PATIENCE).unwrap();
+            });
+            out.send("released");
         });
     }
-    // These run while every worker's goroutines are asleep on threads.
+    gosync::go(move || {
+        for _ in 0..n {
+            release.send(()).unwrap();
+        }
+    });
     for _ in 0..n {
-        let out = out.clone();
-        gosync::go(move || out.send("ran"));
-    }
-    let first: Vec<_> = (0..n)
-        .map(|_| out.recv_timeout(PATIENCE).unwrap())
-        .collect();
-    assert!(first.iter().all(|&s| s == "ran"), "{first:?}");
-    for _ in 0..n {
-        assert_eq!(out.recv_timeout(PATIENCE), Ok("slept"));
+        assert_eq!(out.recv_timeout(PATIENCE), Ok("released"));
     }
 }
