@@ -166,15 +166,14 @@ impl Queue {
         self.len.load(Ordering::Relaxed) == 0
     }
 
-    /// Takes the older half (rounded up), but not a lone goroutine unless
-    /// `lone`.
-    fn steal_half(&self, lone: bool) -> VecDeque<Arc<G>> {
+    /// Takes the older half (rounded up), if the thief is `patient`.
+    fn steal_half(&self, patient: bool) -> VecDeque<Arc<G>> {
         if self.is_empty() {
             return VecDeque::new();
         }
         let mut q = self.q.lock().unwrap();
         let take = q.len().div_ceil(2);
-        if take == 0 || (q.len() == 1 && !lone) {
+        if take == 0 || !patient {
             return VecDeque::new();
         }
         let got = q.drain(..take).collect();
@@ -426,12 +425,14 @@ impl Sched {
     }
 
     /// Takes up to half of another worker's new goroutines (never a started
-    /// one: those are pinned). A lone new goroutine is left to its owner
-    /// unless the thief has been looking for work a while (`patient`), as
-    /// Go waits before stealing `runnext`: a goroutine that starts another
-    /// and then blocks on it (a handoff, a ping-pong) usually runs it next
-    /// on the same worker, where each switch costs nanoseconds, not a
-    /// cross-thread wake-up, and a started goroutine can never move.
+    /// one: those are pinned), but only once the thief has been looking for
+    /// work a while (`patient`: tens of microseconds), as Go waits before
+    /// stealing `runnext`. Goroutines that start others and then block on
+    /// them (handoffs, pipelines, a server and its clients) usually run
+    /// them next on the same worker, where each switch costs nanoseconds,
+    /// not a cross-thread wake-up, and a started goroutine can never move
+    /// to join its partner later. Work that does keep its worker busy is
+    /// still spread, after that short delay.
     fn steal(&self, me: usize, patient: bool) -> Option<Arc<G>> {
         let n = self.workers.len();
         let start = super::rand::below(n);

@@ -496,3 +496,39 @@ fn block_on_thread_frees_the_worker() {
         assert_eq!(out.recv_timeout(PATIENCE), Ok("released"));
     }
 }
+
+/// New goroutines spread over the workers: `GOMAXPROCS` goroutines that
+/// each spin (never yielding their worker) until all of them are running
+/// at once can only finish if every worker took one. (With one worker there
+/// is nothing to show.)
+#[test]
+fn idle_workers_take_new_goroutines() {
+    use std::sync::atomic::AtomicUsize;
+    let n = gomaxprocs();
+    if n < 2 {
+        return;
+    }
+    let running = Arc::new(AtomicUsize::new(0));
+    let out = gosync::chan::Chan::new(n);
+    gosync::run(|| {
+        for _ in 0..n {
+            let (running, out) = (running.clone(), out.clone());
+            gosync::go(move || {
+                running.fetch_add(1, Ordering::SeqCst);
+                #[allow(clippy::disallowed_methods)]
+                let start = std::time::Instant::now();
+                while running.load(Ordering::SeqCst) < n {
+                    assert!(
+                        start.elapsed() < PATIENCE,
+                        "a worker never took a goroutine"
+                    );
+                    std::hint::spin_loop();
+                }
+                out.send(());
+            });
+        }
+        for _ in 0..n {
+            assert_eq!(out.recv_timeout(PATIENCE), Ok(()));
+        }
+    });
+}
