@@ -407,16 +407,27 @@ impl Order {
         Order::Heap(v)
     }
 
+    /// How many cases.
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            Order::Small { n, .. } => *n,
+            Order::Heap(v) => v.len(),
+        }
+    }
+
+    /// The case polled `k`-th.
+    #[inline]
+    fn get(&self, k: usize) -> usize {
+        match self {
+            Order::Small { perm, .. } => ((perm >> (4 * k)) & 0xf) as usize,
+            Order::Heap(v) => v[k],
+        }
+    }
+
     /// The cases' indices, in this order.
     fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        let (small, heap) = match self {
-            Order::Small { perm, n } => (Some((*perm, *n)), None),
-            Order::Heap(v) => (None, Some(v.iter().copied())),
-        };
-        small
-            .into_iter()
-            .flat_map(|(perm, n)| (0..n).map(move |k| ((perm >> (4 * k)) & 0xf) as usize))
-            .chain(heap.into_iter().flatten())
+        (0..self.len()).map(|k| self.get(k))
     }
 }
 
@@ -553,9 +564,7 @@ fn park_until(block: Block) -> Selected {
 fn poll_lock_free(cases: &mut [&mut dyn Case], order: &Order, block: Block) -> Option<Selected> {
     backoff_poll(block, || {
         for i in order.iter() {
-            if cases[i].lock().is_none() {
-                continue;
-            }
+            // A nil channel's case is Pending here, as every time.
             match cases[i].poll_fast() {
                 Poll::Pending => {}
                 Poll::Ready => return Some(Selected::Case(i)),
