@@ -135,7 +135,8 @@ impl Waiting {
 
 /// A queued operation on one channel (Go's `sudog`).
 pub(crate) struct Entry<T> {
-    waiting: Arc<Waiting>,
+    /// `None` only while the entry waits in its channel's spare slot.
+    waiting: Option<Arc<Waiting>>,
     /// Which case of the waiter's operation this is.
     case: usize,
     /// A sender's value until it is taken; the value a receiver was given.
@@ -154,41 +155,47 @@ unsafe impl<T: Send> Sync for Entry<T> {}
 impl<T> Entry<T> {
     pub(crate) fn new(waiting: &Arc<Waiting>, case: usize, value: Option<T>) -> Arc<Entry<T>> {
         Arc::new(Entry {
-            waiting: Arc::clone(waiting),
+            waiting: Some(Arc::clone(waiting)),
             case,
             slot: UnsafeCell::new(value),
         })
     }
 
+    fn w(&self) -> &Waiting {
+        self.waiting
+            .as_deref()
+            .expect("a queued entry has its operation")
+    }
+
     /// Claims the waiter for this entry's case; false if another case (or
     /// its deadline) got there first, which makes this entry stale.
     fn claim(&self) -> bool {
-        self.waiting.settle(self.case)
+        self.w().settle(self.case)
     }
 
     /// Reserves the waiter for this entry's case: nobody else can claim it
     /// until [`commit`](Self::commit) or [`release`](Self::release). False
     /// if the entry is stale.
     fn reserve(&self) -> bool {
-        self.waiting.settle(RESERVED)
+        self.w().settle(RESERVED)
     }
 
     /// Turns a reservation into the claim for this entry's case.
     fn commit(&self) {
-        self.waiting.claim.store(self.case, Ordering::Release);
+        self.w().claim.store(self.case, Ordering::Release);
     }
 
     /// Gives a reservation up: the operation is unclaimed again.
     fn release(&self) {
-        self.waiting.claim.store(UNCLAIMED, Ordering::Release);
+        self.w().claim.store(UNCLAIMED, Ordering::Release);
     }
 
     /// Finishes a claimed entry: publishes the transfer and schedules the
     /// waiter's wake-up for after the channel is unlocked.
     fn complete(&self, closed: bool, wake: &mut Wake) {
-        self.waiting.closed.store(closed, Ordering::Relaxed);
-        self.waiting.done.store(true, Ordering::Release);
-        wake.push(self.waiting.waiter.clone());
+        self.w().closed.store(closed, Ordering::Relaxed);
+        self.w().done.store(true, Ordering::Release);
+        wake.push(self.w().waiter.clone());
     }
 
     /// Takes the slot's value back.
@@ -259,6 +266,19 @@ pub(crate) enum Sent<T> {
     Closed(T),
 }
 
+impl<T> Drop for Channel<T> {
+    fn drop(&mut self) {
+        #[cfg(not(loom))]
+        {
+            let p = *self.spare.get_mut();
+            if !p.is_null() {
+                // SAFETY: as in `entry`; nobody else can reach the channel.
+                drop(unsafe { Arc::from_raw(p) });
+            }
+        }
+    }
+}
+
 /// loom models SeqCst loads as Acquire, so it cannot see that a SeqCst CAS
 /// followed by a SeqCst load is ordered against the queuer's fence (module
 /// docs); under loom, a fence between them states the same order in a form
@@ -282,6 +302,11 @@ pub(crate) struct Channel<T> {
     send_waiting: AtomicUsize,
     /// Guarded by `lock`.
     state: UnsafeCell<State<T>>,
+    /// A finished entry (from `Arc::into_raw`), kept for the next blocked
+    /// operation on this channel, or null: most would otherwise allocate
+    /// one each.
+    #[cfg(not(loom))]
+    spare: std::sync::atomic::AtomicPtr<Entry<T>>,
 }
 
 // SAFETY: a channel moves `T`s between threads (`T: Send`); its state is
@@ -309,7 +334,55 @@ impl<T> Channel<T> {
                 recvq: VecDeque::new(),
                 sendq: VecDeque::new(),
             }),
+            #[cfg(not(loom))]
+            spare: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
         }
+    }
+
+    /// An entry for a blocked operation on this channel: the spare one if
+    /// there is one, else a new one.
+    pub(crate) fn entry(
+        &self,
+        waiting: &Arc<Waiting>,
+        case: usize,
+        value: Option<T>,
+    ) -> Arc<Entry<T>> {
+        #[cfg(not(loom))]
+        {
+            let p = self.spare.swap(std::ptr::null_mut(), Ordering::Acquire);
+            if !p.is_null() {
+                // SAFETY: `spare` holds a reference made by `Arc::into_raw`
+                // in `recycle`; the swap made it ours.
+                let mut e = unsafe { Arc::from_raw(p) };
+                if let Some(m) = Arc::get_mut(&mut e) {
+                    m.waiting = Some(Arc::clone(waiting));
+                    m.case = case;
+                    *m.slot.get_mut() = value;
+                    return e;
+                }
+            }
+        }
+        Entry::new(waiting, case, value)
+    }
+
+    /// Keeps a finished entry as this channel's spare, if nothing else
+    /// refers to it any more (its claimer may still hold it for a moment).
+    pub(crate) fn recycle(&self, mut e: Arc<Entry<T>>) {
+        #[cfg(not(loom))]
+        if let Some(m) = Arc::get_mut(&mut e) {
+            // Let go of the operation (its `Waiting` may be reused too).
+            m.waiting = None;
+            *m.slot.get_mut() = None;
+            let old = self
+                .spare
+                .swap(Arc::into_raw(e).cast_mut(), Ordering::AcqRel);
+            if !old.is_null() {
+                // SAFETY: as in `entry`: the swap handed us that reference.
+                drop(unsafe { Arc::from_raw(old) });
+            }
+        }
+        #[cfg(loom)]
+        drop(e);
     }
 
     pub(crate) fn cap(&self) -> usize {

@@ -157,7 +157,7 @@ impl<T> Case for SendCase<'_, T> {
 
     unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize, wake: &mut Wake) {
         let Some(chan) = self.chan else { return };
-        let entry = Entry::new(waiting, index, self.value.take());
+        let entry = chan.entry(waiting, index, self.value.take());
         self.entry = Some(Arc::clone(&entry));
         // SAFETY: the caller holds the channel's lock (`enqueue`'s contract).
         unsafe { chan.enqueue_send(entry, wake) };
@@ -170,17 +170,21 @@ impl<T> Case for SendCase<'_, T> {
             // SAFETY: we own the entry, now out of the queue, and it was
             // not claimed for this case: nobody else touches its slot.
             self.value = unsafe { entry.take() };
+            chan.recycle(entry);
         }
     }
 
     unsafe fn claimed(&mut self, closed: bool) -> Poll {
         let entry = self.entry.take().expect("a claimed case was queued");
+        let chan = self.chan.expect("queued");
         if closed {
             // SAFETY: we own the entry and saw `done`; close left the value.
             self.value = unsafe { entry.take() };
+            chan.recycle(entry);
             return Poll::SendOnClosed;
         }
-        hb::acquire(self.chan.expect("queued"));
+        chan.recycle(entry);
+        hb::acquire(chan);
         Poll::Ready
     }
 }
@@ -251,7 +255,7 @@ impl<T> Case for RecvCase<'_, T> {
 
     unsafe fn enqueue(&mut self, waiting: &Arc<Waiting>, index: usize, wake: &mut Wake) {
         let Some(chan) = self.chan else { return };
-        let entry = Entry::new(waiting, index, None);
+        let entry = chan.entry(waiting, index, None);
         self.entry = Some(Arc::clone(&entry));
         // SAFETY: the caller holds the channel's lock (`enqueue`'s contract).
         unsafe { chan.enqueue_recv(entry, wake) };
@@ -261,18 +265,21 @@ impl<T> Case for RecvCase<'_, T> {
         if let (Some(chan), Some(entry)) = (self.chan, self.entry.take()) {
             // SAFETY: the caller holds the channel's lock (`dequeue`'s contract).
             unsafe { chan.dequeue(&entry) };
+            chan.recycle(entry);
         }
     }
 
     unsafe fn claimed(&mut self, closed: bool) -> Poll {
         let entry = self.entry.take().expect("a claimed case was queued");
+        let chan = self.chan.expect("queued");
         self.result = Some(if closed {
             None
         } else {
             // SAFETY: we own the entry and saw `done` for its case.
             unsafe { entry.take() }
         });
-        hb::acquire(self.chan.expect("queued"));
+        chan.recycle(entry);
+        hb::acquire(chan);
         Poll::Ready
     }
 }
