@@ -367,6 +367,7 @@ impl<T> Channel<T> {
 
     /// Keeps a finished entry as this channel's spare, if nothing else
     /// refers to it any more (its claimer may still hold it for a moment).
+    #[cfg_attr(loom, allow(unused_mut))]
     pub(crate) fn recycle(&self, mut e: Arc<Entry<T>>) {
         #[cfg(not(loom))]
         if let Some(m) = Arc::get_mut(&mut e) {
