@@ -24,6 +24,7 @@
 
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::collections::VecDeque;
+use std::mem::MaybeUninit;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering};
@@ -45,26 +46,6 @@ enum Suspend {
     Yield,
 }
 
-/// A goroutine's body, stored inline in its [`G`] (one allocation per
-/// goroutine, not two).
-pub(crate) trait Body {
-    /// Takes the body out and runs it.
-    ///
-    /// # Safety
-    ///
-    /// Called at most once, by the goroutine itself (on its worker).
-    unsafe fn run_once(&self);
-}
-
-struct BodyCell<F>(UnsafeCell<Option<F>>);
-
-impl<F: FnOnce()> Body for BodyCell<F> {
-    unsafe fn run_once(&self) {
-        // SAFETY: by the caller's contract nobody else touches the cell.
-        let f = unsafe { (*self.0.get()).take() }.expect("a goroutine's body runs once");
-        f();
-    }
-}
 type Coro = Coroutine<(), Suspend, (), DefaultStack>;
 
 /// Running, no wake-up pending.
@@ -76,11 +57,83 @@ const PARKING: u8 = 2;
 /// Switched out and on no queue: whoever unparks it queues it.
 const PARKED: u8 = 3;
 
-/// A goroutine (its body inline, type-erased).
-pub(crate) type G = GInner<dyn Body>;
+/// Words of a goroutine's closure that fit inline in its [`G`].
+const BODY_WORDS: usize = 8;
 
-/// A goroutine with body `B`.
-pub(crate) struct GInner<B: ?Sized> {
+/// A goroutine's body, in its [`G`]: the closure itself when it fits in
+/// [`BODY_WORDS`] words, else a box holding it. With `G`s recycled (see
+/// [`free_g`]), spawning a goroutine with a small closure allocates
+/// nothing.
+struct BodySlot {
+    data: UnsafeCell<MaybeUninit<[usize; BODY_WORDS]>>,
+    /// Takes the closure out of `data` and calls it; `None` when empty.
+    call: Cell<Option<unsafe fn(*mut u8)>>,
+}
+
+/// Calls the closure `F` stored at `p`, moving it out.
+///
+/// # Safety
+///
+/// `p` holds an initialised `F`, which nobody uses afterwards.
+unsafe fn call_inline<F: FnOnce()>(p: *mut u8) {
+    // SAFETY: by the caller's contract.
+    let f = unsafe { std::ptr::read(p.cast::<F>()) };
+    f();
+}
+
+/// Calls the boxed closure `F` whose box is stored at `p`, moving it out.
+///
+/// # Safety
+///
+/// `p` holds an initialised `Box<F>`, which nobody uses afterwards.
+unsafe fn call_boxed<F: FnOnce()>(p: *mut u8) {
+    // SAFETY: by the caller's contract.
+    let f = unsafe { std::ptr::read(p.cast::<Box<F>>()) };
+    f();
+}
+
+impl BodySlot {
+    const fn empty() -> BodySlot {
+        BodySlot {
+            data: UnsafeCell::new(MaybeUninit::uninit()),
+            call: Cell::new(None),
+        }
+    }
+
+    /// Stores `f`; the slot must be empty and not shared.
+    fn set<F: FnOnce() + Send + 'static>(&mut self, f: F) {
+        debug_assert!(self.call.get().is_none(), "a goroutine's body is set once");
+        let data = self.data.get_mut().as_mut_ptr().cast::<u8>();
+        let fits = std::mem::size_of::<F>() <= std::mem::size_of::<[usize; BODY_WORDS]>()
+            && std::mem::align_of::<F>() <= std::mem::align_of::<usize>();
+        if fits {
+            // SAFETY: `data` is valid for writes of `F` (size and alignment
+            // checked just above) and holds nothing (the slot is empty).
+            unsafe { std::ptr::write(data.cast::<F>(), f) };
+            self.call.set(Some(call_inline::<F>));
+        } else {
+            // SAFETY: a box is one word, which `data` has room for.
+            unsafe { std::ptr::write(data.cast::<Box<F>>(), Box::new(f)) };
+            self.call.set(Some(call_boxed::<F>));
+        }
+    }
+
+    /// Takes the body out and runs it.
+    ///
+    /// # Safety
+    ///
+    /// Called by the goroutine itself, on its worker; nothing else touches
+    /// the slot meanwhile.
+    unsafe fn run(&self) {
+        let call = self.call.take().expect("a goroutine's body runs once");
+        // SAFETY: `call` matches what `set` stored in `data`, and taking it
+        // out of `call` makes this the only use.
+        unsafe { call(self.data.get().cast::<u8>()) };
+    }
+}
+
+/// A goroutine.
+pub(crate) struct G {
     id: u64,
     state: AtomicU8,
     /// The worker that runs it, from its first run on (`usize::MAX` before).
@@ -93,23 +146,38 @@ pub(crate) struct GInner<B: ?Sized> {
     /// The guard page below its stack, once it has one (worker thread only).
     guard: Cell<(usize, usize)>,
     /// The body, until the goroutine runs it.
-    body: B,
+    body: BodySlot,
 }
 
-// SAFETY: `body` is run by the goroutine itself, once, on the worker that
-// started it; `coro` and `yielder` are touched only on the worker thread
-// the goroutine is pinned to; everything else is atomic. The body itself
-// is `Send` (`spawn` requires it).
-unsafe impl<B: ?Sized> Send for GInner<B> {}
+// SAFETY: `body` is set before the goroutine is shared and run by the
+// goroutine itself, once, on the worker that started it (and the closure
+// is `Send`); `coro` and `yielder` are touched only on the worker thread
+// the goroutine is pinned to; everything else is atomic.
+unsafe impl Send for G {}
 // SAFETY: as above.
-unsafe impl<B: ?Sized> Sync for GInner<B> {}
+unsafe impl Sync for G {}
 
-impl<B: ?Sized> Drop for GInner<B> {
+impl G {
+    fn empty() -> G {
+        G {
+            id: 0,
+            state: AtomicU8::new(IDLE),
+            worker: AtomicUsize::new(usize::MAX),
+            coro: UnsafeCell::new(None),
+            yielder: Cell::new(std::ptr::null()),
+            guard: Cell::new((0, 0)),
+            body: BodySlot::empty(),
+        }
+    }
+}
+
+impl Drop for G {
     fn drop(&mut self) {
         // A goroutine blocked forever whose waker is gone (a receive on a
         // channel nobody else holds) is leaked, as in Go: unwinding its
         // stack here, on whatever thread dropped the last handle, would run
-        // its destructors on the wrong thread.
+        // its destructors on the wrong thread. (A body never run is leaked
+        // too; that happens only when the process ends.)
         if let Some(coro) = self.coro.get_mut().take() {
             if !coro.done() {
                 std::mem::forget(coro);
@@ -118,7 +186,7 @@ impl<B: ?Sized> Drop for GInner<B> {
     }
 }
 
-impl<B: ?Sized> std::fmt::Debug for GInner<B> {
+impl std::fmt::Debug for G {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "goroutine {}", self.id)
     }
@@ -254,6 +322,65 @@ pub(crate) fn current_id() -> Option<u64> {
     Some(unsafe { p.as_ref() }.id)
 }
 
+/// Finished `G`s kept for reuse on this thread, at most [`FREE_LOCAL`].
+const FREE_LOCAL: usize = 64;
+/// `G`s move between a thread's list and the shared one in batches of this.
+const FREE_BATCH: usize = 32;
+/// Batches the shared list keeps at most; beyond, `G`s are freed.
+const FREE_SHARED: usize = 64;
+
+thread_local! {
+    static FREE: RefCell<Vec<Arc<G>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Batches of finished `G`s shared between threads: the spawning worker
+/// and the one that ran a goroutine are often not the same, and freeing
+/// on one what the other allocated contends for the malloc arena's lock on
+/// every spawn (Go keeps per-P and global free lists of `g`s the same way).
+static FREE_SHARED_LIST: Mutex<Vec<Vec<Arc<G>>>> = Mutex::new(Vec::new());
+
+/// A `G` for a new goroutine: a finished one if any, else a new one.
+fn alloc_g() -> Arc<G> {
+    FREE.with(|f| {
+        let mut f = f.borrow_mut();
+        if f.is_empty() {
+            if let Some(batch) = FREE_SHARED_LIST.lock().unwrap().pop() {
+                *f = batch;
+            }
+        }
+        f.pop()
+    })
+    .unwrap_or_else(|| Arc::new(G::empty()))
+}
+
+/// Keeps a finished goroutine's `G` for reuse, unless something (a waker
+/// that has not yet dropped its handle) still refers to it.
+fn free_g(mut g: Arc<G>) {
+    let Some(m) = Arc::get_mut(&mut g) else {
+        return;
+    };
+    // Reset it as `G::empty` makes it (its coroutine is gone already, and
+    // its body was run).
+    m.id = 0;
+    *m.state.get_mut() = IDLE;
+    *m.worker.get_mut() = usize::MAX;
+    m.yielder.set(std::ptr::null());
+    m.guard.set((0, 0));
+    debug_assert!(m.coro.get_mut().is_none() && m.body.call.get().is_none());
+    FREE.with(|f| {
+        let mut f = f.borrow_mut();
+        f.push(g);
+        if f.len() > FREE_LOCAL {
+            let keep = f.len() - FREE_BATCH;
+            let batch = f.split_off(keep);
+            let mut shared = FREE_SHARED_LIST.lock().unwrap();
+            if shared.len() < FREE_SHARED {
+                shared.push(batch);
+            }
+        }
+    });
+}
+
 /// Whether the calling goroutine's worker has other goroutines ready to
 /// run. Spinning in a goroutine then only delays them (Go's `canSpin`
 /// requires an empty local run queue); its partner may well be one of them.
@@ -271,15 +398,12 @@ pub(crate) fn others_ready() -> bool {
 
 /// Starts `body` as goroutine `id`.
 pub(crate) fn spawn<F: FnOnce() + Send + 'static>(id: u64, body: F) {
-    let g: Arc<G> = Arc::new(GInner {
-        id,
-        state: AtomicU8::new(IDLE),
-        worker: AtomicUsize::new(usize::MAX),
-        coro: UnsafeCell::new(None),
-        yielder: Cell::new(std::ptr::null()),
-        guard: Cell::new((0, 0)),
-        body: BodyCell(UnsafeCell::new(Some(body))),
-    });
+    let mut g = alloc_g();
+    {
+        let m = Arc::get_mut(&mut g).expect("a free G is not shared");
+        m.id = id;
+        m.body.set(body);
+    }
     let s = sched();
     match WORKER.with(Cell::get) {
         usize::MAX => s.global.lock().unwrap().push_back(g),
@@ -523,7 +647,7 @@ fn run(me: usize, g: Arc<G>) {
             // A panic must not unwind out of the coroutine: `go` and `run`
             // catch their own, and this catches anything else.
             // SAFETY: the goroutine runs its own body, once.
-            let body = || unsafe { (*gp).body.run_once() };
+            let body = || unsafe { (*gp).body.run() };
             if let Err(p) = panic::catch_unwind(AssertUnwindSafe(body)) {
                 // SAFETY: as above.
                 let id = unsafe { (*gp).id };
@@ -557,6 +681,7 @@ fn run(me: usize, g: Arc<G>) {
         CoroutineResult::Return(()) => {
             let done = coro.take().expect("a finished coroutine");
             stack::give_back(done.into_stack());
+            free_g(g);
             if stack::exhausted() {
                 // Workers may be waiting for a stack to start new goroutines.
                 sched().wake_idle();
