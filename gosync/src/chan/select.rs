@@ -517,27 +517,19 @@ fn select_single(case: &mut dyn Case, block: Block) -> Selected {
     unsafe { lock.unlock() };
     wake.wake_all();
 
-    let mut iter = 0;
-    while !waiting.is_done() {
-        if spin::can_spin(iter) {
-            spin::spin(iter, || waiting.is_done());
-            iter += 1;
-            continue;
+    let gave_up = !wait_done(&waiting, deadline, || {
+        lock.lock();
+        let timed_out = waiting.time_out();
+        if timed_out {
+            // SAFETY: locked; we timed out, so the case was not claimed.
+            unsafe { case.dequeue() };
         }
-        if !Waiter::park(deadline) {
-            lock.lock();
-            if waiting.time_out() {
-                // SAFETY: locked; we timed out, so the case was not claimed.
-                unsafe { case.dequeue() };
-                // SAFETY: locked above.
-                unsafe { lock.unlock() };
-                return Selected::Nothing;
-            }
-            // Claimed just in time, and completed under the lock we took.
-            // SAFETY: locked above.
-            unsafe { lock.unlock() };
-            debug_assert!(waiting.is_done());
-        }
+        // SAFETY: locked above.
+        unsafe { lock.unlock() };
+        timed_out
+    });
+    if gave_up {
+        return Selected::Nothing;
     }
     let (_, closed) = waiting.chosen();
     // SAFETY: `waiting` was claimed for our one case and is done; its
@@ -549,6 +541,32 @@ fn select_single(case: &mut dyn Case, block: Block) -> Selected {
         Poll::SendOnClosed => Selected::SendOnClosed(0),
         Poll::Pending => unreachable!("a claimed case has happened"),
     }
+}
+
+/// Waits until `waiting` is done. A counterpart often arrives within
+/// microseconds, and sleeping in the kernel and being woken costs more than
+/// that, so it spins a little on its own state first (crossbeam's Backoff,
+/// Go's runtime lock), then parks. Once `deadline` has passed it calls
+/// `time_out`, which under the select's locks either takes the operation's
+/// entries out (true: this returns false) or finds a case claimed just in
+/// time, completed under a lock it now held (false: wait on, done at once).
+fn wait_done(
+    waiting: &Waiting,
+    deadline: Option<Instant>,
+    mut time_out: impl FnMut() -> bool,
+) -> bool {
+    let mut iter = 0;
+    while !waiting.is_done() {
+        if spin::can_spin(iter) {
+            spin::spin(iter, || waiting.is_done());
+            iter += 1;
+            continue;
+        }
+        if !Waiter::park(deadline) && time_out() {
+            return false;
+        }
+    }
+    true
 }
 
 /// A select with only nil channels: it waits out `block`, and nothing
@@ -663,31 +681,20 @@ fn select_locked(cases: &mut [&mut dyn Case], block: Block, order: Order) -> Sel
     locks.unlock_all();
     wake_all(std::mem::take(&mut wake));
 
-    let mut iter = 0;
-    while !waiting.is_done() {
-        // A counterpart often arrives within microseconds; sleeping in the
-        // kernel and being woken costs more than that. Spin a little on our
-        // own state first (crossbeam's Backoff, Go's runtime lock), then park.
-        if spin::can_spin(iter) {
-            spin::spin(iter, || waiting.is_done());
-            iter += 1;
-            continue;
-        }
-        if !Waiter::park(deadline) {
-            locks.lock_all();
-            if waiting.time_out() {
-                for case in cases.iter_mut() {
-                    // SAFETY: locks held; we timed out, so no case was claimed.
-                    unsafe { case.dequeue() };
-                }
-                locks.unlock_all();
-                return Selected::Nothing;
+    let gave_up = !wait_done(&waiting, deadline, || {
+        locks.lock_all();
+        let timed_out = waiting.time_out();
+        if timed_out {
+            for case in cases.iter_mut() {
+                // SAFETY: locks held; we timed out, so no case was claimed.
+                unsafe { case.dequeue() };
             }
-            // A case was claimed just in time. Its claimer completed it
-            // under a lock we now hold, so it is done.
-            locks.unlock_all();
-            debug_assert!(waiting.is_done());
         }
+        locks.unlock_all();
+        timed_out
+    });
+    if gave_up {
+        return Selected::Nothing;
     }
 
     let (chosen, closed) = waiting.chosen();
