@@ -1,6 +1,6 @@
 # Shared by the benchmark scripts (source it): wait for a quiet machine,
 # since contended figures mean little on a machine busy with something else,
-# account for what else ran, and find built bench binaries.
+# account for what else ran, find built bench binaries, and find Go.
 # wait_quiet needs QUIET_WAIT (seconds to wait at most).
 
 # Percent of CPU time idle over the next second.
@@ -55,4 +55,19 @@ for line in sys.stdin:
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == sys.argv[1]:
         print(m["executable"])
 ' "$1"
+}
+
+# Sets GO to a go binary, unless it is set: the one on PATH, else Debian's
+# golang-1.19-go, installed with apt if missing.
+find_go() {
+    [ -n "${GO:-}" ] && return
+    if command -v go > /dev/null; then
+        GO=$(command -v go)
+        return
+    fi
+    GO=/usr/lib/go-1.19/bin/go
+    if [ ! -x "$GO" ]; then
+        echo "installing Go (golang-1.19-go)"
+        apt-get update -qq && apt-get install -y -qq golang-1.19-go > /dev/null
+    fi
 }

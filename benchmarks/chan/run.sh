@@ -31,23 +31,13 @@ PASS_LIMIT=${PASS_LIMIT:-900}
 DISTURBED_PCT=${DISTURBED_PCT:-5}
 MAX_PASSES=${MAX_PASSES:-$((2 * TRIALS))}
 
-if [ -z "${GO:-}" ]; then
-    if command -v go > /dev/null; then
-        GO=$(command -v go)
-    else
-        GO=/usr/lib/go-1.19/bin/go
-        if [ ! -x "$GO" ]; then
-            echo "installing Go (golang-1.19-go)"
-            apt-get update -qq && apt-get install -y -qq golang-1.19-go > /dev/null
-        fi
-    fi
-fi
 
 mkdir -p "$RESULTS"
 rm -f "$RESULTS"/trial-*
 
-# idle_pct and wait_quiet.
+# idle_pct, wait_quiet, busy_s, steal_s, bench_exe and find_go.
 source benchmarks/quiet.sh
+find_go
 
 crate_version() {
     awk -v p="$1" '$0 == "name = \"" p "\"" {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock

@@ -22,23 +22,13 @@ THREADS=${THREADS:-10000}
 PINGPONG=${PINGPONG:-100000}
 QUIET_WAIT=${QUIET_WAIT:-300}
 
-if [ -z "${GO:-}" ]; then
-    if command -v go > /dev/null; then
-        GO=$(command -v go)
-    else
-        GO=/usr/lib/go-1.19/bin/go
-        if [ ! -x "$GO" ]; then
-            echo "installing Go (golang-1.19-go)"
-            apt-get update -qq && apt-get install -y -qq golang-1.19-go > /dev/null
-        fi
-    fi
-fi
 
 mkdir -p "$RESULTS"
 rm -f "$RESULTS"/trial-*
 
-# idle_pct, wait_quiet, busy_s, steal_s and bench_exe.
+# idle_pct, wait_quiet, busy_s, steal_s, bench_exe and find_go.
 source benchmarks/quiet.sh
+find_go
 
 RUST_BENCH=$(bench_exe goroutine)
 [ -x "$RUST_BENCH" ] || { echo "could not build gosync/benches/goroutine.rs" >&2; exit 1; }
