@@ -104,7 +104,7 @@ impl Backoff {
     #[inline]
     pub(crate) fn is_completed(&self) -> bool {
         #[cfg(not(loom))]
-        return self.step > YIELD_LIMIT || (self.step > 0 && others_ready());
+        return self.step > YIELD_LIMIT || others_ready();
         #[cfg(loom)]
         true
     }
