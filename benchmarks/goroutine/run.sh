@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the goroutine benchmarks: spawn (start and finish N goroutines) and
-# an unbuffered ping-pong, for gosync (gosync/benches/goroutine.rs: gosync
+# Runs the goroutine benchmarks: spawn (start and finish N goroutines), an
+# unbuffered ping-pong, and CPU-bound work spread over the workers (a pool
+# of 8 goroutines, a four-stage pipeline), for gosync (gosync/benches/goroutine.rs: gosync
 # goroutines, std threads, gosync channels between threads,
 # crossbeam-channel) and Go (go/main.go), TRIALS passes of each, and writes
 # the raw figures, the machine and a summary with ratios to $RESULTS.
@@ -9,7 +10,8 @@
 #
 # Environment: RESULTS (default benchmarks/goroutine/results), TRIALS
 # (default 5), SPAWN (goroutines, default 100000), THREADS (std threads,
-# default 10000), PINGPONG (round trips, default 100000), QUIET_WAIT
+# default 10000), PINGPONG (round trips, default 100000), JOBS (jobs for
+# workers and values for pipeline, default 10000), QUIET_WAIT
 # (seconds to wait for an idle machine before each pass, default 300), GO
 # (the go binary). Go is installed with apt (golang-1.19-go) if missing.
 set -euo pipefail
@@ -20,6 +22,7 @@ TRIALS=${TRIALS:-5}
 SPAWN=${SPAWN:-100000}
 THREADS=${THREADS:-10000}
 PINGPONG=${PINGPONG:-100000}
+JOBS=${JOBS:-10000}
 QUIET_WAIT=${QUIET_WAIT:-300}
 
 
@@ -43,16 +46,16 @@ GO_BENCH=target/goroutine-go/bench
     echo "go: $("$GO" version)"
     echo "gosync: $(git rev-parse --short HEAD)$(git diff --quiet -- gosync || echo ' (modified)')"
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "counts: SPAWN=$SPAWN THREADS=$THREADS PINGPONG=$PINGPONG TRIALS=$TRIALS"
+    echo "counts: SPAWN=$SPAWN THREADS=$THREADS PINGPONG=$PINGPONG JOBS=$JOBS TRIALS=$TRIALS"
 } > "$RESULTS/machine.txt"
 cat "$RESULTS/machine.txt"
 
 for t in $(seq 1 "$TRIALS"); do
     echo "== pass $t"
     [ "$QUIET_WAIT" -gt 0 ] && wait_quiet
-    "$RUST_BENCH" --spawn "$SPAWN" --threads "$THREADS" --pingpong "$PINGPONG" \
+    "$RUST_BENCH" --spawn "$SPAWN" --threads "$THREADS" --pingpong "$PINGPONG" --jobs "$JOBS" \
         | tee "$RESULTS/trial-$t-rust.tsv"
-    "$GO_BENCH" -spawn "$SPAWN" -pingpong "$PINGPONG" | tee "$RESULTS/trial-$t-go.tsv"
+    "$GO_BENCH" -spawn "$SPAWN" -pingpong "$PINGPONG" -jobs "$JOBS" | tee "$RESULTS/trial-$t-go.tsv"
 done
 
 python3 - "$RESULTS" > "$RESULTS/summary.md" <<'PY'
@@ -67,11 +70,12 @@ for f in sorted(glob.glob(sys.argv[1] + "/trial-*.tsv")):
         runs[(shape, lib)][t] = float(secs) / int(n) * 1e9
 def fmt(ns):
     return f"{ns / 1000:.2f} µs" if ns >= 1000 else f"{ns:.0f} ns"
-print("Time per goroutine (spawn) or per round trip (pingpong), median of the passes;")
+print("Time per goroutine (spawn), per round trip (pingpong), per job (workers) or per")
+print("value (pipeline), median of the passes;")
 print("ratios are gosync ÷ peer of the medians, range of the per-pass ratios in brackets.\n")
 print("| shape | library | time | gosync ÷ this (range) |")
 print("|---|---|---|---|")
-for shape in ["spawn", "pingpong"]:
+for shape in ["spawn", "pingpong", "workers", "pipeline"]:
     g = runs[(shape, "gosync")]
     for (s, lib), v in sorted(runs.items(), key=lambda kv: (kv[0][0] != shape, kv[0][1] != "gosync", kv[0][1])):
         if s != shape:

@@ -9,12 +9,21 @@
 //!   and then joined.
 //! - `pingpong`: one party sends on an unbuffered channel, the other
 //!   receives and answers on a second one; `N` round trips.
+//! - `workers`: CPU-bound jobs through a pool. A feeder goroutine sends `N`
+//!   jobs on an unbuffered channel to [`WORKERS`] workers; each job is
+//!   [`WORK`] rounds of xorshift (tens of microseconds), and its result
+//!   goes back on a second unbuffered channel to the `run` goroutine. The
+//!   other side of the scheduler's trade: handoffs want goroutines on one
+//!   worker, and this wants them spread over all of them.
+//! - `pipeline`: `N` values through four stages joined by unbuffered
+//!   channels, each stage doing a quarter of a job's work: spreading
+//!   stages that each keep a CPU busy.
 //!
 //! Output: one tab-separated line per run, `shape library count seconds`,
 //! for `benchmarks/goroutine/run.sh`.
 //!
 //! Run: `cargo bench -p gosync --bench goroutine -- [--spawn N]
-//! [--threads N] [--pingpong N] [--libs gosync,std-thread,...]`.
+//! [--threads N] [--pingpong N] [--jobs N] [--libs gosync,std-thread,...]`.
 
 // This binary deliberately uses std threads and reads the clock directly.
 #![allow(clippy::disallowed_methods)]
@@ -98,13 +107,85 @@ fn pingpong_crossbeam(n: usize) {
 /// A shape, a library, its count and the function that runs it.
 type Run = (&'static str, &'static str, usize, fn(usize));
 
+/// Goroutines in the `workers` pool.
+const WORKERS: usize = 8;
+/// Rounds of xorshift in one job (the same in `go/main.go`).
+const WORK: u32 = 10_000;
+
+/// A job: CPU work the compiler cannot skip (each round depends on the
+/// last).
+fn work(seed: u64, rounds: u32) -> u64 {
+    let mut x = seed | 1;
+    for _ in 0..rounds {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    x
+}
+
+fn workers_gosync(n: usize) {
+    let sum = gosync::run(|| {
+        let (jobs, results) = (Chan::new(0), Chan::new(0));
+        for _ in 0..WORKERS {
+            let (jobs, results) = (jobs.receiver(), results.sender());
+            gosync::go(move || {
+                for j in &jobs {
+                    results.send(work(j, WORK));
+                }
+            });
+        }
+        {
+            let jobs = jobs.sender();
+            gosync::go(move || {
+                for i in 0..n as u64 {
+                    jobs.send(i);
+                }
+                jobs.close();
+            });
+        }
+        (0..n).fold(0u64, |s, _| s.wrapping_add(results.recv().unwrap()))
+    });
+    std::hint::black_box(sum);
+}
+
+fn pipeline_gosync(n: usize) {
+    const STAGES: usize = 4;
+    let sum = gosync::run(|| {
+        let first = Chan::new(0);
+        let mut input = first.receiver();
+        for _ in 0..STAGES {
+            let output = Chan::new(0);
+            let (rx, tx) = (input, output.sender());
+            gosync::go(move || {
+                for v in &rx {
+                    tx.send(work(v, WORK / STAGES as u32));
+                }
+                tx.close();
+            });
+            input = output.receiver();
+        }
+        {
+            let first = first.sender();
+            gosync::go(move || {
+                for i in 0..n as u64 {
+                    first.send(i);
+                }
+                first.close();
+            });
+        }
+        input.iter().fold(0u64, |s, v| s.wrapping_add(v))
+    });
+    std::hint::black_box(sum);
+}
+
 fn count(v: Option<String>, what: &str) -> usize {
     v.and_then(|v| v.replace('_', "").parse().ok())
         .unwrap_or_else(|| panic!("expected {what}"))
 }
 
 fn main() {
-    let (mut spawn, mut threads, mut pingpong) = (100_000, 10_000, 100_000);
+    let (mut spawn, mut threads, mut pingpong, mut jobs) = (100_000, 10_000, 100_000, 10_000);
     let mut libs: Option<Vec<String>> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -112,6 +193,7 @@ fn main() {
             "--spawn" => spawn = count(args.next(), "--spawn N"),
             "--threads" => threads = count(args.next(), "--threads N"),
             "--pingpong" => pingpong = count(args.next(), "--pingpong N"),
+            "--jobs" => jobs = count(args.next(), "--jobs N"),
             "--libs" => {
                 let list = args.next().expect("--libs a,b");
                 libs = Some(list.split(',').map(str::to_owned).collect());
@@ -119,7 +201,7 @@ fn main() {
             _ => {}
         }
     }
-    let runs: [Run; 5] = [
+    let runs: [Run; 7] = [
         ("spawn", "gosync", spawn, spawn_gosync),
         ("spawn", "std-thread", threads, spawn_std),
         ("pingpong", "gosync", pingpong, pingpong_gosync_goroutines),
@@ -135,6 +217,8 @@ fn main() {
             pingpong,
             pingpong_crossbeam,
         ),
+        ("workers", "gosync", jobs, workers_gosync),
+        ("pipeline", "gosync", jobs, pipeline_gosync),
     ];
     println!("# shape\tlibrary\tcount\tseconds");
     for (shape, lib, n, f) in runs {

@@ -27,7 +27,7 @@ use std::collections::VecDeque;
 use std::mem::MaybeUninit;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr::NonNull;
-use std::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{self, Thread};
 use std::time::Instant;
@@ -234,14 +234,14 @@ impl Queue {
         self.len.load(Ordering::Relaxed) == 0
     }
 
-    /// Takes the older half (rounded up), if the thief is `patient`.
-    fn steal_half(&self, patient: bool) -> VecDeque<Arc<G>> {
+    /// Takes the older half (rounded up).
+    fn steal_half(&self) -> VecDeque<Arc<G>> {
         if self.is_empty() {
             return VecDeque::new();
         }
         let mut q = self.q.lock().unwrap();
         let take = q.len().div_ceil(2);
-        if take == 0 || !patient {
+        if take == 0 {
             return VecDeque::new();
         }
         let got = q.drain(..take).collect();
@@ -253,6 +253,10 @@ impl Queue {
 struct Worker {
     ready: Queue,
     fresh: Queue,
+    /// How many times this worker has switched to a goroutine. Written by
+    /// the worker only; read by thieves, to tell a worker busy handing off
+    /// between goroutines from one held by a long-running goroutine.
+    ticks: AtomicU32,
     sleeping: AtomicBool,
     thread: OnceLock<Thread>,
 }
@@ -286,6 +290,7 @@ fn sched() -> &'static Sched {
                     CachePadded::new(Worker {
                         ready: Queue::default(),
                         fresh: Queue::default(),
+                        ticks: AtomicU32::new(0),
                         sleeping: AtomicBool::new(false),
                         thread: OnceLock::new(),
                     })
@@ -526,12 +531,29 @@ impl Sched {
     }
 
     /// The next goroutine for worker `me`: its own first, then new ones
-    /// from anywhere.
-    fn find_work(&self, me: usize, patient: bool) -> Option<Arc<G>> {
+    /// from anywhere; with `patient`, stolen ones too.
+    fn find_work(&self, me: usize, patient: Option<&Watch>) -> Option<Arc<G>> {
+        let w = &self.workers[me];
+        // Go's `schedtick % 61`: now and then the queues go before
+        // `runnext`, or two goroutines handing off to each other through
+        // it would starve the rest of the worker for good.
+        if w.ticks.load(Ordering::Relaxed) % FAIR_EVERY == 0 {
+            if let Some(g) = self.queued(w) {
+                return Some(g);
+            }
+        }
         if let Some(g) = RUNNEXT.with(|r| r.borrow_mut().take()) {
             return Some(g);
         }
-        let w = &self.workers[me];
+        if let Some(g) = self.queued(w) {
+            return Some(g);
+        }
+        self.steal(me, patient?)
+    }
+
+    /// The next of `w`'s ready goroutines, else of its new ones, else of
+    /// the global queue.
+    fn queued(&self, w: &Worker) -> Option<Arc<G>> {
         if let Some(g) = w.ready.pop_front() {
             return Some(g);
         }
@@ -542,30 +564,39 @@ impl Sched {
         if let Some(g) = w.fresh.pop_front() {
             return Some(g);
         }
-        if let Some(g) = self.global.lock().unwrap().pop_front() {
-            return Some(g);
-        }
-        self.steal(me, patient)
+        self.global.lock().unwrap().pop_front()
     }
 
     /// Takes up to half of another worker's new goroutines (never a started
     /// one: those are pinned), but only once the thief has been looking for
-    /// work a while (`patient`: tens of microseconds), as Go waits before
-    /// stealing `runnext`. Goroutines that start others and then block on
-    /// them (handoffs, pipelines, a server and its clients) usually run
-    /// them next on the same worker, where each switch costs nanoseconds,
-    /// not a cross-thread wake-up, and a started goroutine can never move
-    /// to join its partner later. Work that does keep its worker busy is
-    /// still spread, after that short delay.
-    fn steal(&self, me: usize, patient: bool) -> Option<Arc<G>> {
+    /// work a while (tens of microseconds), as Go waits before stealing
+    /// `runnext`, and only from a worker that has switched goroutines less
+    /// than once a microsecond meanwhile.
+    ///
+    /// Goroutines that start others and then block on them (handoffs,
+    /// pipelines, a server and its clients) usually run them next on the
+    /// same worker, where each switch costs nanoseconds, not a cross-thread
+    /// wake-up, and a started goroutine can never move to join its partner
+    /// later. A worker that switches that often is busy with handoffs: it
+    /// starts its new goroutines itself soon enough ([`FAIR_EVERY`]), next
+    /// to the goroutines they will talk to. Work that keeps its worker busy
+    /// (long stretches without a switch) is still spread, after the delay.
+    fn steal(&self, me: usize, watch: &Watch) -> Option<Arc<G>> {
         let n = self.workers.len();
         let start = super::rand::below(n);
+        let micros = clock::now()
+            .saturating_duration_since(watch.since)
+            .as_micros();
         for k in 0..n {
             let victim = (start + k) % n;
             if victim == me {
                 continue;
             }
-            let mut got = self.workers[victim].fresh.steal_half(patient);
+            let ticks = self.workers[victim].ticks.load(Ordering::Relaxed);
+            if u128::from(ticks.wrapping_sub(watch.ticks[victim])) > micros {
+                continue;
+            }
+            let mut got = self.workers[victim].fresh.steal_half();
             let Some(first) = got.pop_front() else {
                 continue;
             };
@@ -581,17 +612,47 @@ impl Sched {
 /// Rounds of looking for work before a worker sleeps.
 const SPIN_ROUNDS: u32 = 64;
 
+/// Every this many switches, a worker takes from its queues before its
+/// `runnext` (Go's 61: prime, so it does not fall into step with a
+/// program's own period).
+const FAIR_EVERY: u32 = 61;
+
+/// What an idle worker saw when it began looking for work: each worker's
+/// switch count, and when.
+struct Watch {
+    ticks: Vec<u32>,
+    since: Instant,
+}
+
+impl Watch {
+    fn new(n: usize) -> Watch {
+        Watch {
+            ticks: vec![0; n],
+            since: clock::now(),
+        }
+    }
+
+    fn start(&mut self, s: &Sched) {
+        for (t, w) in self.ticks.iter_mut().zip(s.workers.iter()) {
+            *t = w.ticks.load(Ordering::Relaxed);
+        }
+        self.since = clock::now();
+    }
+}
+
 fn worker_main(me: usize) {
     WORKER.with(|w| w.set(me));
     stack::ensure_signal_stack();
     let s = sched();
     let worker = &s.workers[me];
     let _ = worker.thread.set(thread::current());
+    let mut watch = Watch::new(s.workers.len());
     loop {
-        if let Some(g) = s.find_work(me, false) {
+        if let Some(g) = s.find_work(me, None) {
             run(me, g);
             continue;
         }
+        watch.start(s);
         // Spin a little: new work often arrives within microseconds, and
         // sleeping and being woken costs a kernel round trip each way.
         s.spinning.fetch_add(1, Ordering::Relaxed);
@@ -604,7 +665,7 @@ fn worker_main(me: usize) {
             } else {
                 thread::yield_now();
             }
-            found = s.find_work(me, i >= SPIN_ROUNDS / 2);
+            found = s.find_work(me, (i >= SPIN_ROUNDS / 2).then_some(&watch));
             if found.is_some() {
                 break;
             }
@@ -618,7 +679,7 @@ fn worker_main(me: usize) {
         // Pairs with the fence in `ready` and `spawn`: either they see us
         // sleeping and wake us, or we see their work now.
         fence(Ordering::SeqCst);
-        if let Some(g) = s.find_work(me, true) {
+        if let Some(g) = s.find_work(me, Some(&watch)) {
             worker.sleeping.store(false, Ordering::Relaxed);
             run(me, g);
             continue;
@@ -660,6 +721,11 @@ fn run(me: usize, g: Arc<G>) {
     // SAFETY: only this worker touches `coro` (pinning).
     let coro = unsafe { &mut *g.coro.get() };
     let c = coro.as_mut().expect("just made");
+    let ticks = &sched().workers[me].ticks;
+    ticks.store(
+        ticks.load(Ordering::Relaxed).wrapping_add(1),
+        Ordering::Relaxed,
+    );
     CURRENT.with(|cur| cur.set(NonNull::new(Arc::as_ptr(&g).cast_mut())));
     stack::entering(g.id, g.guard.get());
     let r = c.resume(());
