@@ -157,8 +157,11 @@
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
 pub mod chan;
+pub mod context;
+pub mod errgroup;
 mod loom;
 mod rt;
+pub mod semaphore;
 pub mod sync;
 pub mod time;
 

@@ -49,10 +49,13 @@ macro_rules! go {
 mod chan;
 mod chan_programs;
 mod cond;
+mod context;
+mod errgroup;
 mod mutex;
 mod once;
 mod oncefunc;
 mod rwmutex;
+mod semaphore;
 mod waitgroup;
 
 /// A Go channel of `T` for the ports: `make(chan T, cap)`.
