@@ -159,6 +159,7 @@
 pub mod chan;
 mod loom;
 mod rt;
+pub mod singleflight;
 pub mod sync;
 pub mod time;
 

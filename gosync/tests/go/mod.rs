@@ -52,7 +52,9 @@ mod cond;
 mod mutex;
 mod once;
 mod oncefunc;
+mod pool;
 mod rwmutex;
+mod singleflight;
 mod waitgroup;
 
 /// A Go channel of `T` for the ports: `make(chan T, cap)`.
