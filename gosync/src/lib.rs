@@ -162,6 +162,7 @@ pub mod errgroup;
 mod loom;
 mod rt;
 pub mod semaphore;
+pub mod singleflight;
 pub mod sync;
 pub mod time;
 

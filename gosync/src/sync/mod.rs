@@ -16,6 +16,7 @@
 mod cond;
 mod mutex;
 mod once;
+mod pool;
 mod raw_mutex;
 mod raw_rwmutex;
 mod rwmutex;
@@ -27,5 +28,6 @@ mod tests;
 pub use cond::Cond;
 pub use mutex::{Mutex, MutexGuard};
 pub use once::{once_func, Once, OnceValue};
+pub use pool::Pool;
 pub use rwmutex::{RwMutex, RwMutexReadGuard, RwMutexWriteGuard};
 pub use waitgroup::WaitGroup;

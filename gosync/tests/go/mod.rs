@@ -54,8 +54,10 @@ mod errgroup;
 mod mutex;
 mod once;
 mod oncefunc;
+mod pool;
 mod rwmutex;
 mod semaphore;
+mod singleflight;
 mod waitgroup;
 
 /// A Go channel of `T` for the ports: `make(chan T, cap)`.
