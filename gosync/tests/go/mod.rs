@@ -49,6 +49,7 @@ macro_rules! go {
 mod chan;
 mod chan_programs;
 mod cond;
+mod map;
 mod mutex;
 mod once;
 mod oncefunc;
