@@ -9,11 +9,14 @@
 //! | `sync.OnceValue`      | [`OnceValue`]                           |
 //! | `sync.OnceFunc`       | [`once_func`]                           |
 //! | `sync.Cond`           | [`Cond`]                                |
+//! | `sync.Map`            | [`Map<K, V>`] (lock-free reads)         |
 //!
 //! Every blocking operation parks through the runtime seam, so these work
 //! the same from goroutines and from plain threads.
 
 mod cond;
+#[cfg(not(loom))] // crossbeam-epoch's atomics are invisible to loom
+mod map;
 mod mutex;
 mod once;
 mod pool;
@@ -26,6 +29,8 @@ mod waitgroup;
 mod tests;
 
 pub use cond::Cond;
+#[cfg(not(loom))]
+pub use map::Map;
 pub use mutex::{Mutex, MutexGuard};
 pub use once::{once_func, Once, OnceValue};
 pub use pool::Pool;

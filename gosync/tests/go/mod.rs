@@ -51,6 +51,7 @@ mod chan_programs;
 mod cond;
 mod context;
 mod errgroup;
+mod map;
 mod mutex;
 mod once;
 mod oncefunc;
