@@ -156,6 +156,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
+pub mod atomic;
 pub mod chan;
 pub mod context;
 pub mod errgroup;

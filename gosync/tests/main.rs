@@ -16,6 +16,7 @@
 use std::any::Any;
 use std::time::Duration;
 
+mod atomic;
 mod chan;
 mod go;
 mod goroutine;
