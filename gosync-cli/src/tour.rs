@@ -10,6 +10,12 @@
 // Each example's `fn main` is for `cargo run --example`; the tour calls
 // `tour` instead.
 #[allow(dead_code)]
+#[path = "../../gosync/examples/atomic_counter.rs"]
+mod atomic_counter;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/buffer_pool.rs"]
+mod buffer_pool;
+#[allow(dead_code)]
 #[path = "../../gosync/examples/chan_waitgroup.rs"]
 mod chan_waitgroup;
 #[allow(dead_code)]
@@ -19,8 +25,23 @@ mod channel_counter;
 #[path = "../../gosync/examples/cond_queue.rs"]
 mod cond_queue;
 #[allow(dead_code)]
+#[path = "../../gosync/examples/config_rcu.rs"]
+mod config_rcu;
+#[allow(dead_code)]
 #[path = "../../gosync/examples/counter_goroutine.rs"]
 mod counter_goroutine;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/double_checked.rs"]
+mod double_checked;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/errgroup_fanout.rs"]
+mod errgroup_fanout;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/feed_context.rs"]
+mod feed_context;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/first_flag.rs"]
+mod first_flag;
 #[allow(dead_code)]
 #[path = "../../gosync/examples/goroutines.rs"]
 mod goroutines;
@@ -37,6 +58,12 @@ mod hits;
 #[path = "../../gosync/examples/message_queue.rs"]
 mod message_queue;
 #[allow(dead_code)]
+#[path = "../../gosync/examples/metrics.rs"]
+mod metrics;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/ms_queue.rs"]
+mod ms_queue;
+#[allow(dead_code)]
 #[path = "../../gosync/examples/mutex_counter.rs"]
 mod mutex_counter;
 #[allow(dead_code)]
@@ -49,11 +76,26 @@ mod pipeline;
 #[path = "../../gosync/examples/process_feed.rs"]
 mod process_feed;
 #[allow(dead_code)]
+#[path = "../../gosync/examples/ready_data.rs"]
+mod ready_data;
+#[allow(dead_code)]
 #[path = "../../gosync/examples/rwmutex_cache.rs"]
 mod rwmutex_cache;
 #[allow(dead_code)]
+#[path = "../../gosync/examples/safe_config.rs"]
+mod safe_config;
+#[allow(dead_code)]
 #[path = "../../gosync/examples/safe_counter.rs"]
 mod safe_counter;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/sharded_cache.rs"]
+mod sharded_cache;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/state_snapshot.rs"]
+mod state_snapshot;
+#[allow(dead_code)]
+#[path = "../../gosync/examples/treiber_stack.rs"]
+mod treiber_stack;
 #[allow(dead_code)]
 #[path = "../../gosync/examples/waitgroup_fanout.rs"]
 mod waitgroup_fanout;
@@ -178,6 +220,90 @@ pub const STOPS: &[Stop] = &[
         about: process_feed::ABOUT,
         run: process_feed::tour,
     },
+    Stop {
+        name: "atomic_counter",
+        family: "atomic",
+        about: atomic_counter::ABOUT,
+        run: atomic_counter::tour,
+    },
+    Stop {
+        name: "metrics",
+        family: "atomic",
+        about: metrics::ABOUT,
+        run: metrics::tour,
+    },
+    Stop {
+        name: "first_flag",
+        family: "atomic",
+        about: first_flag::ABOUT,
+        run: first_flag::tour,
+    },
+    Stop {
+        name: "ready_data",
+        family: "atomic",
+        about: ready_data::ABOUT,
+        run: ready_data::tour,
+    },
+    Stop {
+        name: "double_checked",
+        family: "atomic",
+        about: double_checked::ABOUT,
+        run: double_checked::tour,
+    },
+    Stop {
+        name: "config_rcu",
+        family: "atomic",
+        about: config_rcu::ABOUT,
+        run: config_rcu::tour,
+    },
+    Stop {
+        name: "safe_config",
+        family: "atomic",
+        about: safe_config::ABOUT,
+        run: safe_config::tour,
+    },
+    Stop {
+        name: "treiber_stack",
+        family: "atomic",
+        about: treiber_stack::ABOUT,
+        run: treiber_stack::tour,
+    },
+    Stop {
+        name: "ms_queue",
+        family: "atomic",
+        about: ms_queue::ABOUT,
+        run: ms_queue::tour,
+    },
+    Stop {
+        name: "state_snapshot",
+        family: "sync",
+        about: state_snapshot::ABOUT,
+        run: state_snapshot::tour,
+    },
+    Stop {
+        name: "sharded_cache",
+        family: "sync",
+        about: sharded_cache::ABOUT,
+        run: sharded_cache::tour,
+    },
+    Stop {
+        name: "buffer_pool",
+        family: "sync",
+        about: buffer_pool::ABOUT,
+        run: buffer_pool::tour,
+    },
+    Stop {
+        name: "feed_context",
+        family: "context",
+        about: feed_context::ABOUT,
+        run: feed_context::tour,
+    },
+    Stop {
+        name: "errgroup_fanout",
+        family: "errgroup",
+        about: errgroup_fanout::ABOUT,
+        run: errgroup_fanout::tour,
+    },
 ];
 
 /// The stop called `name`.
@@ -189,7 +315,7 @@ pub fn find(name: &str) -> Option<&'static Stop> {
 pub fn list() {
     let width = STOPS.iter().map(|s| s.name.len()).max().unwrap_or(0);
     for s in STOPS {
-        println!("{:<5} {:<width$}  {}", s.family, s.name, s.about);
+        println!("{:<8} {:<width$}  {}", s.family, s.name, s.about);
     }
 }
 

@@ -103,7 +103,7 @@ pub fn tour() -> String {
     }
     // Once the worker has taken every item, the caller gives up, long
     // before the deadline.
-    while stalled.len() > 0 {
+    while !stalled.is_empty() {
         gosync::runtime::gosched();
     }
     cancel();

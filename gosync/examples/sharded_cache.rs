@@ -115,7 +115,9 @@ pub fn tour() -> String {
     assert_eq!(total, WRITERS * KEYS_EACH, "every key stored once");
     let (min, max) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
     assert!(*min > 0, "FNV-1a leaves no shard empty for {total} keys");
-    format!("{total} keys from {WRITERS} goroutines over {SHARDS} shards: {min} to {max} keys a shard")
+    format!(
+        "{total} keys from {WRITERS} goroutines over {SHARDS} shards: {min} to {max} keys a shard"
+    )
 }
 
 fn main() {

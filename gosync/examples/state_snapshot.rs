@@ -99,7 +99,10 @@ pub fn tour() -> String {
     wg.wait();
     let last = state.snapshot();
     let line: Vec<String> = last.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    format!("{taken} snapshots, each consistent; final counts: {}", line.join(" "))
+    format!(
+        "{taken} snapshots, each consistent; final counts: {}",
+        line.join(" ")
+    )
 }
 
 fn main() {

@@ -534,11 +534,13 @@ impl Sched {
     /// from anywhere; with `patient`, stolen ones too.
     fn find_work(&self, me: usize, patient: Option<&Watch>) -> Option<Arc<G>> {
         let w = &self.workers[me];
-        // Go's `schedtick % 61`: now and then the queues go before
-        // `runnext`, or two goroutines handing off to each other through
-        // it would starve the rest of the worker for good.
+        // Go's `schedtick % 61`: now and then new goroutines go first, then
+        // the ready queue, before `runnext`. Otherwise two goroutines
+        // handing off to each other through `runnext`, or goroutines
+        // spinning on `gosched` through the ready queue, would starve the
+        // rest of the worker for good.
         if w.ticks.load(Ordering::Relaxed) % FAIR_EVERY == 0 {
-            if let Some(g) = self.queued(w) {
+            if let Some(g) = self.fresh(w).or_else(|| w.ready.pop_front()) {
                 return Some(g);
             }
         }
@@ -551,20 +553,20 @@ impl Sched {
         self.steal(me, patient?)
     }
 
-    /// The next of `w`'s ready goroutines, else of its new ones, else of
-    /// the global queue.
+    /// The next of `w`'s ready goroutines, else of the new ones.
     fn queued(&self, w: &Worker) -> Option<Arc<G>> {
-        if let Some(g) = w.ready.pop_front() {
-            return Some(g);
-        }
+        w.ready.pop_front().or_else(|| self.fresh(w))
+    }
+
+    /// The next of `w`'s new goroutines, else of the global queue.
+    fn fresh(&self, w: &Worker) -> Option<Arc<G>> {
         if !stack::can_take() {
             // New goroutines wait for a stack (see `stack::try_take`).
             return None;
         }
-        if let Some(g) = w.fresh.pop_front() {
-            return Some(g);
-        }
-        self.global.lock().unwrap().pop_front()
+        w.fresh
+            .pop_front()
+            .or_else(|| self.global.lock().unwrap().pop_front())
     }
 
     /// Takes up to half of another worker's new goroutines (never a started

@@ -532,3 +532,33 @@ fn idle_workers_take_new_goroutines() {
         }
     });
 }
+
+/// Goroutines that spin on `gosched` until a goroutine started after them
+/// has run do not starve it: every 61st switch a worker starts a new
+/// goroutine before the ones it has ready (Go checks its other queues every
+/// 61 ticks too). Go's `TestValueCompareAndSwapConcurrent` has this shape.
+#[test]
+fn yielding_goroutines_do_not_starve_new_ones() {
+    use std::sync::atomic::AtomicBool;
+    let set = Arc::new(AtomicBool::new(false));
+    gosync::run(|| {
+        let wg = WaitGroup::new();
+        for _ in 0..4 * gomaxprocs() {
+            let set = set.clone();
+            wg.go(move || {
+                #[allow(clippy::disallowed_methods)]
+                let start = std::time::Instant::now();
+                while !set.load(Ordering::SeqCst) {
+                    assert!(
+                        start.elapsed() < PATIENCE,
+                        "the goroutine that sets the flag never ran"
+                    );
+                    gosync::runtime::gosched();
+                }
+            });
+        }
+        let setter = set.clone();
+        gosync::go(move || setter.store(true, Ordering::SeqCst));
+        wg.wait();
+    });
+}
