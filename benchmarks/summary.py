@@ -2,7 +2,7 @@
 """Turns criterion's saved estimates for the sync benches into markdown
 tables with ratios against gosync.
 
-    python3 benchmarks/summary.py [mutex rwmutex once waitgroup]
+    python3 benchmarks/summary.py [mutex rwmutex once waitgroup atomic map pool context]
 
 Reads <target>/criterion/<group>/<bench>/new/{benchmark,estimates}.json
 and reports the estimate criterion prints (the slope, else the mean).
@@ -17,10 +17,14 @@ import sys
 from pathlib import Path
 
 PREFIXES = {
-    "mutex": "mutex_",
-    "rwmutex": "rwmutex_",
-    "once": "once_",
-    "waitgroup": "waitgroup_",
+    "mutex": ("mutex_",),
+    "rwmutex": ("rwmutex_",),
+    "once": ("once_",),
+    "waitgroup": ("waitgroup_",),
+    "atomic": ("atomic_", "pointer_"),
+    "map": ("map_",),
+    "pool": ("pool_",),
+    "context": ("context_", "semaphore_", "errgroup_"),
 }
 
 
@@ -96,7 +100,7 @@ def main():
         prefix = PREFIXES.get(b)
         if prefix is None:
             continue
-        rows = load(root, prefix)
+        rows = [r for p in prefix for r in load(root, p)]
         if not rows:
             print(f"({b}: no criterion results under {root})\n")
             continue
