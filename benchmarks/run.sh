@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Runs gosync's side-by-side sync benches (Mutex, RwMutex, Once, WaitGroup
-# against std, parking_lot and crossbeam-utils; Mutex tail latency), one run
-# each, and writes the logs and a summary with ratios to $RESULTS.
+# Runs gosync's side-by-side criterion benches (Mutex, RwMutex, Once,
+# WaitGroup against std, parking_lot and crossbeam-utils; atomics and
+# atomic::Pointer against std and arc-swap; Map against DashMap and
+# RwLock<HashMap>; Pool against allocation and a Mutex<Vec>; context,
+# semaphore and errgroup alone; Mutex tail latency), one run each, and writes
+# the logs and a summary with ratios to $RESULTS.
 #
-#   benchmarks/run.sh                   # everything (about 5 minutes on 2 cores)
-#   benchmarks/run.sh mutex latency     # some of: mutex rwmutex once waitgroup latency
+#   benchmarks/run.sh                   # everything (about 15 minutes on 2 cores)
+#   benchmarks/run.sh mutex latency     # some of: mutex rwmutex once waitgroup
+#                                       # atomic map pool context latency
 #
 # Environment: RESULTS (default benchmarks/results), LATENCY_ARGS (default
 # "--secs 2 --trials 3"), QUIET_WAIT (seconds to wait for an idle machine
@@ -21,7 +25,7 @@ RESULTS=${RESULTS:-benchmarks/results}
 LATENCY_ARGS=${LATENCY_ARGS:---secs 2 --trials 3}
 QUIET_WAIT=${QUIET_WAIT:-300}
 BENCHES=("$@")
-[ ${#BENCHES[@]} -eq 0 ] && BENCHES=(mutex rwmutex once waitgroup latency)
+[ ${#BENCHES[@]} -eq 0 ] && BENCHES=(mutex rwmutex once waitgroup atomic map pool context latency)
 mkdir -p "$RESULTS"
 
 # idle_pct and wait_quiet.
@@ -35,7 +39,7 @@ source benchmarks/quiet.sh
     echo "cpu:     $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs"
     echo "memory:  $(free -g | awk '/^Mem:/ {print $2 " GiB"}')"
     echo "kernel:  $(uname -r)"
-    for p in criterion parking_lot parking_lot_core crossbeam-utils; do
+    for p in criterion parking_lot parking_lot_core crossbeam-utils arc-swap dashmap crossbeam-epoch foldhash thread_local; do
         echo "crate:   $p $(awk -v p="$p" '$0 == "name = \"" p "\"" {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)"
     done
 } | tee "$RESULTS/machine.txt"

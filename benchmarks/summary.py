@@ -51,7 +51,9 @@ def load(root, prefix):
     for bench in sorted(root.glob(f"{prefix}*/*/new/benchmark.json")):
         meta = json.loads(bench.read_text())
         est = json.loads((bench.parent / "estimates.json").read_text())
-        func = meta["function_id"]
+        # A bench with no function name (gosync's own, with no peer) is
+        # listed under its group.
+        func = meta["function_id"] or "gosync"
         impl, _, param = func.partition("/")
         elems = (meta.get("throughput") or {}).get("Elements")
         # criterion prints the slope of its linear sampling when it has one.

@@ -1,8 +1,10 @@
 //! Go's shared-memory concurrency toolkit, with Go's semantics, for Rust.
 //!
 //! gosync brings Go's vocabulary — `go`, `sync.Mutex` with its starvation
-//! mode, `RWMutex`, `WaitGroup`, `Once`, `Cond`, channels and `select` — to
-//! Rust, with the guarantees of the Go memory model. Its goroutines are
+//! mode, `RWMutex`, `WaitGroup`, `Once`, `Cond`, `Pool`, `Map`,
+//! `sync/atomic`, channels and `select`, `context`, and x/sync's
+//! `errgroup`, `semaphore` and `singleflight` — to Rust, with the
+//! guarantees of the Go memory model. Its goroutines are
 //! green threads, as Go's are, and its primitives work from plain threads
 //! too. Every synchronisation goes through one runtime seam so that the same
 //! code can later be race-checked and model-checked.
@@ -63,6 +65,21 @@
 //! assert_eq!(items.pop(), Some(1));
 //! ```
 //!
+//! Count without a lock with [`atomic`], and stop work with a [`context`]
+//! whose `done()` channel closes when it is cancelled:
+//!
+//! ```
+//! use gosync::{atomic::Int64, context, select};
+//!
+//! let hits = Int64::new(0);
+//! assert_eq!(hits.add(1), 1); // Go's Add returns the new value
+//!
+//! let (ctx, cancel) = context::with_cancel(&context::background());
+//! cancel();
+//! select! { recv(&ctx.done()) -> _ => {} }
+//! assert_eq!(ctx.err(), Some(context::Error::Canceled));
+//! ```
+//!
 //! # Go → gosync
 //!
 //! | Go                        | gosync                                      |
@@ -77,6 +94,16 @@
 //! | `sync.WaitGroup`          | [`sync::WaitGroup`]                         |
 //! | `sync.Once`, `OnceValue`, `OnceFunc` | [`sync::Once`], [`sync::OnceValue`], [`sync::once_func`] |
 //! | `sync.Cond`               | [`sync::Cond`]                              |
+//! | `sync.Pool`               | [`sync::Pool<T>`]                           |
+//! | `sync.Map`                | [`sync::Map<K, V>`]                         |
+//! | `atomic.Int64`, `atomic.Bool`, … | [`atomic::Int64`], [`atomic::Bool`], … |
+//! | `atomic.Pointer[T]`, `atomic.Value` | [`atomic::Pointer<T>`], [`atomic::Value<T>`] |
+//! | `make(chan T, n)`, `select` | [`chan::Chan<T>`], [`select!`]           |
+//! | `time.After`, `time.NewTimer` | [`time::after`], [`time::Timer`]        |
+//! | `context.Context`         | [`context::Context`]                        |
+//! | `errgroup.Group`          | [`errgroup::Group<E>`]                      |
+//! | `semaphore.Weighted`      | [`semaphore::Weighted`]                     |
+//! | `singleflight.Group`      | [`singleflight::Group<K, V>`]               |
 //!
 //! # Goroutines
 //!

@@ -30,7 +30,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{self, Thread};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
@@ -532,7 +532,7 @@ impl Sched {
 
     /// The next goroutine for worker `me`: its own first, then new ones
     /// from anywhere; with `patient`, stolen ones too.
-    fn find_work(&self, me: usize, patient: Option<&Watch>) -> Option<Arc<G>> {
+    fn find_work(&self, me: usize, patient: Option<&mut Watch>) -> Option<Arc<G>> {
         let w = &self.workers[me];
         // Go's `schedtick % 61`: now and then new goroutines go first, then
         // the ready queue, before `runnext`. Otherwise two goroutines
@@ -572,8 +572,9 @@ impl Sched {
     /// Takes up to half of another worker's new goroutines (never a started
     /// one: those are pinned), but only once the thief has been looking for
     /// work a while (tens of microseconds), as Go waits before stealing
-    /// `runnext`, and only from a worker that has switched goroutines less
-    /// than once a microsecond meanwhile.
+    /// `runnext`, and only goroutines that have waited there
+    /// [`STEAL_AFTER`] on a worker that switched goroutines less than once
+    /// a microsecond meanwhile ([`Watch::ripe`]).
     ///
     /// Goroutines that start others and then block on them (handoffs,
     /// pipelines, a server and its clients) usually run them next on the
@@ -583,21 +584,15 @@ impl Sched {
     /// starts its new goroutines itself soon enough ([`FAIR_EVERY`]), next
     /// to the goroutines they will talk to. Work that keeps its worker busy
     /// (long stretches without a switch) is still spread, after the delay.
-    fn steal(&self, me: usize, watch: &Watch) -> Option<Arc<G>> {
+    fn steal(&self, me: usize, watch: &mut Watch) -> Option<Arc<G>> {
         let n = self.workers.len();
         let start = super::rand::below(n);
-        let micros = clock::now()
-            .saturating_duration_since(watch.since)
-            .as_micros();
         for k in 0..n {
             let victim = (start + k) % n;
-            if victim == me {
+            if victim == me || !watch.ripe(victim, &self.workers[victim]) {
                 continue;
             }
-            let ticks = self.workers[victim].ticks.load(Ordering::Relaxed);
-            if u128::from(ticks.wrapping_sub(watch.ticks[victim])) > micros {
-                continue;
-            }
+            watch.seen[victim] = None;
             let mut got = self.workers[victim].fresh.steal_half();
             let Some(first) = got.pop_front() else {
                 continue;
@@ -609,6 +604,11 @@ impl Sched {
         }
         None
     }
+
+    /// Whether a worker other than `me` has new goroutines waiting.
+    fn fresh_elsewhere(&self, me: usize) -> bool {
+        (self.workers.iter().enumerate()).any(|(i, w)| i != me && !w.fresh.is_empty())
+    }
 }
 
 /// Rounds of looking for work before a worker sleeps.
@@ -619,26 +619,44 @@ const SPIN_ROUNDS: u32 = 64;
 /// program's own period).
 const FAIR_EVERY: u32 = 61;
 
-/// What an idle worker saw when it began looking for work: each worker's
-/// switch count, and when.
+/// How long new goroutines wait on a busy worker before an idle one takes
+/// them.
+const STEAL_AFTER: Duration = Duration::from_micros(20);
+
+/// What an idle worker has seen of the others while looking for work: for
+/// each, since when it has had new goroutines waiting, and its switch
+/// count then.
 struct Watch {
-    ticks: Vec<u32>,
-    since: Instant,
+    seen: Vec<Option<(Instant, u32)>>,
 }
 
 impl Watch {
     fn new(n: usize) -> Watch {
         Watch {
-            ticks: vec![0; n],
-            since: clock::now(),
+            seen: vec![None; n],
         }
     }
 
-    fn start(&mut self, s: &Sched) {
-        for (t, w) in self.ticks.iter_mut().zip(s.workers.iter()) {
-            *t = w.ticks.load(Ordering::Relaxed);
+    /// Forgets what was seen: the worker starts looking again.
+    fn start(&mut self) {
+        self.seen.fill(None);
+    }
+
+    /// Whether the new goroutines of worker `victim` (`w`) may be taken:
+    /// some have waited there [`STEAL_AFTER`], and meanwhile `w` has
+    /// switched less than once a microsecond, so it is held by goroutines
+    /// that run long rather than busy with handoffs (it would start them
+    /// soon itself, next to the goroutines they talk to).
+    fn ripe(&mut self, victim: usize, w: &Worker) -> bool {
+        if w.fresh.is_empty() {
+            self.seen[victim] = None;
+            return false;
         }
-        self.since = clock::now();
+        let ticks = w.ticks.load(Ordering::Relaxed);
+        let now = clock::now();
+        let (since, then) = *self.seen[victim].get_or_insert((now, ticks));
+        let waited = now.saturating_duration_since(since);
+        waited >= STEAL_AFTER && u128::from(ticks.wrapping_sub(then)) <= waited.as_micros()
     }
 }
 
@@ -654,12 +672,13 @@ fn worker_main(me: usize) {
             run(me, g);
             continue;
         }
-        watch.start(s);
+        watch.start();
         // Spin a little: new work often arrives within microseconds, and
         // sleeping and being woken costs a kernel round trip each way.
         s.spinning.fetch_add(1, Ordering::Relaxed);
         let mut found = None;
-        for i in 0..SPIN_ROUNDS {
+        let mut i = 0;
+        while i < SPIN_ROUNDS {
             if i < SPIN_ROUNDS / 2 {
                 for _ in 0..64 {
                     std::hint::spin_loop();
@@ -667,9 +686,17 @@ fn worker_main(me: usize) {
             } else {
                 thread::yield_now();
             }
-            found = s.find_work(me, (i >= SPIN_ROUNDS / 2).then_some(&watch));
+            let patient = i >= SPIN_ROUNDS / 2;
+            found = s.find_work(me, patient.then_some(&mut watch));
             if found.is_some() {
                 break;
+            }
+            i += 1;
+            if i == SPIN_ROUNDS && s.fresh_elsewhere(me) {
+                // Another worker has goroutines it has not started: keep
+                // looking (patiently) until it starts them or they ripen,
+                // since nothing would wake this worker for them.
+                i = SPIN_ROUNDS / 2;
             }
         }
         s.spinning.fetch_sub(1, Ordering::Relaxed);
@@ -681,7 +708,7 @@ fn worker_main(me: usize) {
         // Pairs with the fence in `ready` and `spawn`: either they see us
         // sleeping and wake us, or we see their work now.
         fence(Ordering::SeqCst);
-        if let Some(g) = s.find_work(me, Some(&watch)) {
+        if let Some(g) = s.find_work(me, Some(&mut watch)) {
             worker.sleeping.store(false, Ordering::Relaxed);
             run(me, g);
             continue;

@@ -1,6 +1,8 @@
 //! Ports of Go's own tests of package sync (`src/sync/*_test.go` in the Go
-//! tree), one module per Go file, written to be read side by side with the
-//! originals.
+//! tree), of its channel programs (`src/runtime/chan_test.go`,
+//! `test/chan/*.go`), of package context (`src/context/*_test.go`) and of
+//! golang.org/x/sync (`errgroup`, `semaphore`, `singleflight`), one module
+//! per Go file, written to be read side by side with the originals.
 //!
 //! The shim below stands in for what those tests take from the Go language
 //! and its `testing` package:
