@@ -9,16 +9,21 @@
 //! Not ported: the benchmarks of `map_bench_test.go` (see `benches/map.rs`).
 //!
 //! Added here: stress tests of goroutines and threads on disjoint and
-//! shared keys, and checks that every value is dropped exactly once.
+//! shared keys; checks that every value is dropped exactly once, that keys
+//! and values whose `Drop` uses the map do not deadlock it, that panics in
+//! user code leave it usable, and that a goroutine may block inside
+//! `range`.
 
 use std::collections::HashMap;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Instant;
 
+use gosync::chan::Chan as GoChan;
 use gosync::sync::{Map, Mutex, RwMutex, WaitGroup};
 
-use super::allocs_per_run;
+use super::{allocs_per_run, make};
 use crate::{scaled, PATIENCE};
 
 /// A small seeded generator (xorshift64*), standing in for `math/rand`.
@@ -930,4 +935,288 @@ fn map_is_send_and_sync() {
     static M: Map<u64, &str> = Map::new();
     M.store(1, "static");
     assert_eq!(M.load(&1), Some("static"));
+}
+
+/// Runs `f` on a thread of its own, resuming its panic; fails the test if
+/// `f` has not returned within [`PATIENCE`] (a deadlock), without hanging.
+fn finishes(what: &str, f: impl FnOnce() + Send + 'static) {
+    let done = GoChan::new(1);
+    let d = done.clone();
+    std::thread::spawn(move || d.send(panic::catch_unwind(AssertUnwindSafe(f))));
+    match done.recv_timeout(PATIENCE) {
+        Ok(Ok(())) => {}
+        Ok(Err(payload)) => panic::resume_unwind(payload),
+        Err(e) => panic!("{what}: deadlock, no return in {PATIENCE:?} ({e})"),
+    }
+}
+
+/// A map whose keys and values may use it when dropped, and a count of
+/// the drops that did.
+struct Registry {
+    map: Map<Reentrant, Reentrant>,
+    uses: AtomicUsize,
+}
+
+impl Registry {
+    const fn new() -> Registry {
+        Registry {
+            map: Map::new(),
+            uses: AtomicUsize::new(0),
+        }
+    }
+
+    fn uses(&self) -> usize {
+        self.uses.load(Ordering::Relaxed)
+    }
+}
+
+/// A key or value whose drop stores into its map, as a handle that
+/// deregisters itself from a registry does. Equal and hashed by `id`.
+struct Reentrant {
+    id: u64,
+    registry: Option<&'static Registry>,
+}
+
+impl Reentrant {
+    /// One that uses `registry` when dropped.
+    fn new(id: u64, registry: &'static Registry) -> Reentrant {
+        Reentrant {
+            id,
+            registry: Some(registry),
+        }
+    }
+
+    /// One that does nothing when dropped.
+    fn inert(id: u64) -> Reentrant {
+        Reentrant { id, registry: None }
+    }
+}
+
+impl Clone for Reentrant {
+    fn clone(&self) -> Reentrant {
+        Reentrant {
+            id: self.id,
+            registry: self.registry,
+        }
+    }
+}
+
+impl PartialEq for Reentrant {
+    fn eq(&self, other: &Reentrant) -> bool {
+        self.id == other.id
+    }
+}
+impl Eq for Reentrant {}
+impl std::hash::Hash for Reentrant {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.id.hash(h)
+    }
+}
+
+impl Drop for Reentrant {
+    fn drop(&mut self) {
+        if let Some(r) = self.registry {
+            r.map
+                .store(Reentrant::inert(1_000_000 + self.id), Reentrant::inert(0));
+            r.uses.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// `clear` drops the entries only the dirty table held, keys and values:
+/// not while it holds the map's lock, which their drops take.
+#[test]
+fn clear_drops_what_it_removes_outside_the_lock() {
+    static R: Registry = Registry::new();
+    finishes("clear", || {
+        R.map.store(Reentrant::new(1, &R), Reentrant::new(2, &R));
+        R.map.clear();
+        assert_eq!(R.uses(), 2);
+    });
+}
+
+/// `load_or_store` of a key the dirty table holds drops the value it did
+/// not store, and `compare_and_swap` the one it did not swap in, after
+/// letting go of the map's lock.
+#[test]
+fn unstored_values_are_dropped_outside_the_lock() {
+    static R: Registry = Registry::new();
+    finishes("load_or_store and compare_and_swap", || {
+        R.map.store(Reentrant::inert(1), Reentrant::inert(1));
+        let (v, loaded) = R
+            .map
+            .load_or_store(Reentrant::inert(1), Reentrant::new(3, &R));
+        assert!(loaded && v.id == 1);
+        assert_eq!(R.uses(), 1);
+        assert!(!R.map.compare_and_swap(
+            &Reentrant::inert(1),
+            &Reentrant::inert(9),
+            Reentrant::new(4, &R)
+        ));
+        assert_eq!(R.uses(), 2);
+    });
+}
+
+/// `delete` and `load_and_delete` of a key only the dirty table holds take
+/// its entry out of the table: once the epoch has dropped the entry's first
+/// value, the table's is the entry's last reference, and the key is dropped
+/// with it, after letting go of the map's lock.
+#[test]
+fn deleted_keys_are_dropped_outside_the_lock() {
+    static R: Registry = Registry::new();
+    finishes("delete and load_and_delete", || {
+        // Enough keys that the lookups below do not promote the dirty table.
+        for id in 0..100 {
+            R.map
+                .store(Reentrant::inert(2_000_000 + id), Reentrant::inert(id));
+        }
+        R.map.store(Reentrant::new(5, &R), Reentrant::new(6, &R));
+        R.map.store(Reentrant::new(7, &R), Reentrant::new(8, &R));
+        // Deleted, but kept in the dirty table.
+        assert!(R
+            .map
+            .compare_and_delete(&Reentrant::inert(5), &Reentrant::inert(6)));
+        assert!(R
+            .map
+            .compare_and_delete(&Reentrant::inert(7), &Reentrant::inert(8)));
+        collect_until("the deleted values", || R.uses() == 2);
+        R.map.delete(&Reentrant::inert(5));
+        assert!(R.map.load_and_delete(&Reentrant::inert(7)).is_none());
+        // Dropped here, or by the epoch if it still had a reference.
+        collect_until("the deleted keys", || R.uses() == 4);
+    });
+}
+
+/// The epoch runs deferred drops (of any map's replaced values) when a
+/// thread pins it, every so many pins: a map must not pin it while it
+/// holds its lock. Each round pins three times (a new key: once without the
+/// lock and once with it; a replacement: once), so the pins that collect
+/// fall on every kind in turn, the locked one included.
+#[test]
+fn deferred_drops_run_outside_the_lock() {
+    static R: Registry = Registry::new();
+    let rounds = scaled(3_000, 30_000);
+    finishes("deferred drops", move || {
+        R.map.store(Reentrant::inert(0), Reentrant::inert(0));
+        R.map.range(|_, _| true); // key 0 is in the snapshot: replaced lock-free
+        for id in 1..=rounds as u64 {
+            R.map
+                .store(Reentrant::inert(3_000_000 + id), Reentrant::inert(id));
+            R.map.store(Reentrant::inert(0), Reentrant::new(id, &R));
+        }
+    });
+    // Every value replaced was dropped, and used the map.
+    collect_until("the replaced values", || R.uses() == rounds - 1);
+}
+
+/// A panic in `range`'s callback unwinds through `range`: the epoch pin it
+/// held ends (values replaced afterwards are still freed) and the map stays
+/// usable. So does a `Clone` or `Hash` that panics while the map's lock is
+/// held (a key only the dirty table has).
+#[test]
+fn panics_in_user_code_leave_the_map_usable() {
+    /// A value whose clone panics when asked to; hashed as its `u64`.
+    #[derive(Debug, PartialEq, Eq, Hash)]
+    struct Touchy(u64);
+    impl Clone for Touchy {
+        fn clone(&self) -> Touchy {
+            assert!(self.0 != 13, "clone of 13");
+            Touchy(self.0)
+        }
+    }
+    /// A key whose hash panics when asked to.
+    #[derive(Debug, PartialEq, Eq)]
+    struct Unhashable(u64);
+    impl std::hash::Hash for Unhashable {
+        fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+            assert!(self.0 != 13, "hash of 13");
+            self.0.hash(h)
+        }
+    }
+
+    finishes("panics in user code", || {
+        let log = Arc::new(DropLog::default());
+        let m = Map::new();
+        for k in 0..4 {
+            m.store(k, log.make());
+        }
+        let msg = crate::recover(|| m.range(|_, _| panic!("callback")));
+        assert_eq!(msg.as_deref(), Some("callback"));
+        for k in 0..4 {
+            m.store(k, log.make());
+        }
+        // The four values replaced after the panic are freed.
+        collect_until("values replaced after the panic", || log.dropped() == 4);
+
+        let m = Map::new();
+        m.store(13, Touchy(13)); // only in the dirty table: loaded under the lock
+        let msg = crate::recover(|| {
+            m.load(&13);
+        });
+        assert_eq!(msg.as_deref(), Some("clone of 13"));
+        m.store(1, Touchy(1));
+        assert_eq!(m.load(&1), Some(Touchy(1)));
+        assert!(m.compare_and_swap(&13, &Touchy(13), Touchy(14)));
+
+        let m = Map::new(); // no snapshot yet: a new key is hashed under the lock
+        let msg = crate::recover(|| m.store(Unhashable(13), 0));
+        assert_eq!(msg.as_deref(), Some("hash of 13"));
+        m.store(Unhashable(1), 1);
+        assert_eq!(m.load(&Unhashable(1)), Some(1));
+    });
+}
+
+/// A goroutine that blocks inside `range`'s callback holds an epoch pin of
+/// its worker thread, which the other goroutines of that thread share while
+/// they run: what it is looking at stays alive however they replace,
+/// delete and clear it, and is freed once the callback has returned.
+#[test]
+fn a_goroutine_may_block_inside_range() {
+    let log = Arc::new(DropLog::default());
+    let m = Arc::new(Map::new());
+    m.store(0u64, log.make());
+    let (entered, resume, seen) = (make::<u64>(0), make::<()>(0), make::<bool>(1));
+    let held = gosync::run(|| {
+        {
+            let (m, log, entered, resume, seen) = (
+                m.clone(),
+                log.clone(),
+                entered.clone(),
+                resume.clone(),
+                seen.clone(),
+            );
+            gosync::go(move || {
+                m.range(|_, v| {
+                    entered.send(v.id);
+                    resume.recv();
+                    seen.send(v.value == v.id && !log.is_dropped(v.id));
+                    false
+                });
+            });
+        }
+        let held = entered.recv();
+        let wg = WaitGroup::new();
+        for _ in 0..2 * gosync::runtime::gomaxprocs() {
+            let (m, log) = (m.clone(), log.clone());
+            wg.go(move || {
+                for _ in 0..scaled(50, 500) {
+                    m.store(0, log.make());
+                    m.delete(&0);
+                    m.store(1, log.make());
+                    m.clear();
+                    crossbeam_epoch::pin().flush();
+                    gosync::runtime::gosched();
+                }
+            });
+        }
+        wg.wait();
+        assert!(
+            !log.is_dropped(held),
+            "freed while range's callback held it"
+        );
+        resume.send(());
+        assert!(seen.recv(), "range's callback saw its value change or go");
+        held
+    });
+    collect_until("the value range held", || log.is_dropped(held));
 }

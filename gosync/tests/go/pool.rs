@@ -4,6 +4,8 @@
 //! `TestPoolGC` and `TestPoolRelease` (the pool does not keep its objects
 //! alive for ever), adapted to a pool without a garbage collector: a
 //! memory bound, and everything dropped with the pool.
+//! Added here: stress with objects that carry an identity, a function that
+//! panics or uses the pool, and `!Sync` objects.
 //! Not ported: `TestPoolDequeue` and `TestPoolChain` test internals (the
 //! deque's port is a unit test in `src/sync/pool.rs`); `TestNilPool` (a
 //! Rust pool cannot be nil); the benchmarks (see `benches/pool.rs`).
@@ -338,4 +340,79 @@ fn goroutines_that_block_while_holding_objects() {
     });
     drop(p);
     assert_eq!(live.load(Ordering::Relaxed), 0);
+}
+
+/// A function that panics makes `get` panic and leaves the pool as it was;
+/// a function that uses the pool itself (puts into it, gets from it) is
+/// fine, as no borrow of the thread's cache is alive while it runs.
+#[test]
+fn the_function_may_panic_or_use_the_pool() {
+    static FAIL: AtomicBool = AtomicBool::new(true);
+    static P: Pool<usize> = Pool::new(|| {
+        assert!(!FAIL.swap(false, Ordering::Relaxed), "make failed");
+        // Leaves an object behind for the next `get`, and takes it back
+        // once: the cache is empty when `get` calls the function.
+        P.put(7);
+        assert_eq!(P.get(), 7);
+        P.put(8);
+        1
+    });
+    assert_eq!(
+        crate::recover(|| {
+            P.get();
+        })
+        .as_deref(),
+        Some("make failed")
+    );
+    assert_eq!(P.get(), 1);
+    assert_eq!(P.get(), 8);
+    P.put(2);
+    assert_eq!(P.get(), 2);
+}
+
+/// `T: Send` is all a pool needs: objects move between threads, but no two
+/// threads ever share one, so a `!Sync` object (one with a `Cell`) may be
+/// pooled and the pool shared. Each object counts its uses without atomics
+/// and adds them to a total when dropped: none is lost.
+#[test]
+fn objects_need_only_be_send() {
+    /// Counts its uses in a `Cell`; adds them to `total` when dropped.
+    struct Uses {
+        count: std::cell::Cell<usize>,
+        total: Arc<AtomicUsize>,
+    }
+    impl Drop for Uses {
+        fn drop(&mut self) {
+            self.total.fetch_add(self.count.get(), Ordering::Relaxed);
+        }
+    }
+    fn shared<T: Send + Sync>(_: &T) {}
+
+    let total = Arc::new(AtomicUsize::new(0));
+    let t = total.clone();
+    let p = Arc::new(Pool::new(move || Uses {
+        count: std::cell::Cell::new(0),
+        total: t.clone(),
+    }));
+    shared(&p);
+    let n = scaled(1_000, 20_000);
+    let wg = WaitGroup::new();
+    for _ in 0..8 {
+        let p = p.clone();
+        wg.go(move || {
+            for i in 0..n {
+                let u = p.get();
+                u.count.set(u.count.get() + 1);
+                if i % 3 != 0 {
+                    p.put(u); // else dropped, adding its uses
+                }
+                if i % 64 == 0 {
+                    gosync::runtime::gosched();
+                }
+            }
+        });
+    }
+    wg.wait();
+    drop(p);
+    assert_eq!(total.load(Ordering::Relaxed), 8 * n);
 }

@@ -145,24 +145,26 @@ impl<K, V> Entry<K, V> {
         Some(unsafe { slot_ref(p, guard) })
     }
 
-    /// Stores `value` unless the key holds one, which it returns then (Go's
-    /// `tryLoadOrStore`). Hands `value` back if the entry is expunged.
+    /// Stores the value that `value` holds unless the key holds one, which
+    /// it returns then (Go's `tryLoadOrStore`); `None` if the entry is
+    /// expunged. A value it does not store stays in `value`, for the caller
+    /// to drop where it may.
     pub(super) fn try_load_or_store<'g>(
         &'g self,
-        value: V,
+        value: &mut Option<V>,
         guard: &'g Guard,
-    ) -> Result<LoadOrStore<'g, V>, V> {
+    ) -> Option<LoadOrStore<'g, V>> {
         // Acquire: as `load`.
         let p = self.p.load(Ordering::Acquire);
         if p == expunged() {
-            return Err(value);
+            return None;
         }
         if !p.is_null() {
             self.hb_acquire();
             // SAFETY: `p` is live; see `load`.
-            return Ok(LoadOrStore::Loaded(unsafe { slot_ref(p, guard) }));
+            return Some(LoadOrStore::Loaded(unsafe { slot_ref(p, guard) }));
         }
-        let slot = Slot::boxed(value);
+        let slot = Slot::boxed(value.take().expect("a value to store"));
         self.hb_release();
         // A strong CAS: failing, it reports a non-null value, so Go's retry
         // loop is not needed. AcqRel: publish our slot (Release); on
@@ -173,17 +175,16 @@ impl<K, V> Entry<K, V> {
         {
             // SAFETY: we just published `slot`; the guard keeps it until it
             // is dropped, even if another thread replaces it at once.
-            Ok(_) => Ok(LoadOrStore::Stored(unsafe { slot_ref(slot, guard) })),
-            Err(cur) if cur == expunged() => {
-                // SAFETY: `slot` was never published.
-                Err(unsafe { unbox(slot) })
-            }
+            Ok(_) => Some(LoadOrStore::Stored(unsafe { slot_ref(slot, guard) })),
             Err(cur) => {
                 // SAFETY: `slot` was never published.
-                drop(unsafe { unbox(slot) });
+                *value = Some(unsafe { unbox(slot) });
+                if cur == expunged() {
+                    return None;
+                }
                 self.hb_acquire();
                 // SAFETY: `cur` is live; see `load`.
-                Ok(LoadOrStore::Loaded(unsafe { slot_ref(cur, guard) }))
+                Some(LoadOrStore::Loaded(unsafe { slot_ref(cur, guard) }))
             }
         }
     }
@@ -268,8 +269,14 @@ impl<K, V> Entry<K, V> {
     }
 
     /// Replaces the value with `new` if it equals `old` (Go's
-    /// `tryCompareAndSwap`).
-    pub(super) fn try_compare_and_swap(self: &Arc<Self>, old: &V, new: V, guard: &Guard) -> bool
+    /// `tryCompareAndSwap`); hands `new` back if not, for the caller to drop
+    /// where it may.
+    pub(super) fn try_compare_and_swap(
+        self: &Arc<Self>,
+        old: &V,
+        new: V,
+        guard: &Guard,
+    ) -> Result<(), V>
     where
         K: Send + 'static,
         V: PartialEq + Send + 'static,
@@ -278,7 +285,7 @@ impl<K, V> Entry<K, V> {
         let mut p = self.p.load(Ordering::Acquire);
         // SAFETY: `p` is live when dereferenced; see `load`.
         if !is_live(p) || unsafe { slot_ref(p, guard) } != old {
-            return false;
+            return Err(new);
         }
         self.hb_acquire();
         let slot = Slot::boxed(new);
@@ -292,15 +299,14 @@ impl<K, V> Entry<K, V> {
                 Ok(_) => {
                     // SAFETY: `p` was the published value until now.
                     unsafe { self.retired(p, guard) };
-                    return true;
+                    return Ok(());
                 }
                 Err(cur) => {
                     p = cur;
                     // SAFETY: `p` is live when dereferenced; see `load`.
                     if !is_live(p) || unsafe { slot_ref(p, guard) } != old {
                         // SAFETY: `slot` was never published.
-                        drop(unsafe { unbox(slot) });
-                        return false;
+                        return Err(unsafe { unbox(slot) });
                     }
                 }
             }

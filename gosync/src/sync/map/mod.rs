@@ -99,7 +99,11 @@ type Table<K, V> = HashTable<Arc<Entry<K, V>>>;
 /// - A value that is replaced, deleted or cleared is dropped once no
 ///   reader can still be looking at it, which may be a little later and
 ///   on another thread: so keys and values must be `Send + 'static`.
-///   Values still in the map are dropped with it.
+///   Values still in the map are dropped with it. Such a drop may happen
+///   inside any call of any `Map`, but never while that map holds its
+///   lock: a key's or value's `Drop` may use the map. (`Hash` and `Eq` of
+///   keys and `Clone` and `PartialEq` of values may run under the lock,
+///   and must not.)
 /// - `range` hands the callback references; see [`Map::range`].
 /// - Lookups take any borrowed form of the key, as std's `HashMap` does
 ///   (`load("k")` on a `Map<String, V>`).
@@ -110,6 +114,10 @@ pub struct Map<K, V> {
     /// epoch.
     read: AtomicPtr<ReadOnly<K, V>>,
     /// Go's `mu`, `dirty` and `misses`.
+    ///
+    /// No key or value is dropped while this lock is held, and the epoch is
+    /// pinned before it is taken (a pin may run deferred drops): a key's or
+    /// value's `Drop` may use the map, which takes this lock.
     dirty: Mutex<Dirty<K, V>>,
     /// The map owns snapshots (through `read`), for auto traits and drop
     /// check.
@@ -269,38 +277,38 @@ where
     where
         V: Clone,
     {
-        let value = {
+        // Declared before the lock, so that a value that is not stored is
+        // dropped after the lock is released (see `Map::dirty`).
+        let mut value = Some(value);
+        {
             let guard = epoch::pin();
-            let read = self.snapshot(&guard);
-            match read.and_then(|r| r.get(&key)) {
-                Some(e) => match e.try_load_or_store(value, &guard) {
-                    Ok(done) => return loaded_or_stored(done),
-                    Err(value) => value,
-                },
-                None => value,
+            if let Some(e) = self.snapshot(&guard).and_then(|r| r.get(&key)) {
+                if let Some(done) = e.try_load_or_store(&mut value, &guard) {
+                    return loaded_or_stored(done);
+                }
             }
-        };
+        }
 
-        let mut dirty = self.dirty.lock();
         let guard = epoch::pin();
+        let mut dirty = self.dirty.lock();
         let read = self.snapshot(&guard);
         let hash = dirty.hasher().hash_one(&key);
         if let Some(e) = read.and_then(|r| r.get(&key)) {
             if e.unexpunge_locked() {
                 insert(&mut dirty, e.clone());
             }
-            let done = e.try_load_or_store(value, &guard);
-            return loaded_or_stored(done.ok().expect("not expunged under the lock"));
+            let done = e.try_load_or_store(&mut value, &guard);
+            return loaded_or_stored(done.expect("not expunged under the lock"));
         }
         if let Some(e) = dirty.get(hash, &key) {
             let out = loaded_or_stored(
-                e.try_load_or_store(value, &guard)
-                    .ok()
+                e.try_load_or_store(&mut value, &guard)
                     .expect("entries of the dirty table are not expunged"),
             );
             self.miss_locked(&mut dirty, &guard);
             return out;
         }
+        let value = value.take().expect("not stored above");
         let out = (value.clone(), false);
         self.insert_new_locked(&mut dirty, read, hash, key, value, &guard);
         out
@@ -384,10 +392,12 @@ where
         Q: Hash + Eq + ?Sized,
         V: PartialEq,
     {
-        self.with_entry(key, OnDirty::Keep, |e, guard| {
+        // A `new` that is not swapped in comes back, to be dropped here,
+        // after the lock (see `Map::dirty`).
+        let swapped = self.with_entry(key, OnDirty::Keep, |e, guard| {
             e.try_compare_and_swap(old, new, guard)
-        })
-        .unwrap_or(false)
+        });
+        matches!(swapped, Some(Ok(())))
     }
 
     /// Deletes the value for `key` if it is equal to `old` (Go's
@@ -462,8 +472,8 @@ where
         let read = match read {
             Some(read) => read,
             None => {
-                let mut dirty = self.dirty.lock();
                 let guard = epoch::pin();
+                let mut dirty = self.dirty.lock();
                 if self.snapshot(&guard).is_some_and(ReadOnly::amended) {
                     self.promote_locked(&mut dirty, &guard);
                 }
@@ -501,11 +511,16 @@ where
                 Some(_) => {}
             }
         }
-        let mut dirty = self.dirty.lock();
-        let guard = epoch::pin();
-        self.publish_locked(None, &guard);
-        dirty.table = None;
-        dirty.misses = 0;
+        let removed = {
+            let guard = epoch::pin();
+            let mut dirty = self.dirty.lock();
+            self.publish_locked(None, &guard);
+            dirty.misses = 0;
+            dirty.table.take()
+        };
+        // The entries only the dirty table held drop their keys and values
+        // here, after the lock (see `Map::dirty`).
+        drop(removed);
     }
 
     /// The current snapshot, valid while `guard` is pinned.
@@ -569,8 +584,12 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let mut dirty = self.dirty.lock();
+        // Declared before the lock, so that an entry taken out of the dirty
+        // table, perhaps its last `Arc`, drops its key after the lock is
+        // released (see `Map::dirty`).
+        let mut removed = None;
         let guard = epoch::pin();
+        let mut dirty = self.dirty.lock();
         let read = self.snapshot(&guard)?;
         if let Some(e) = read.get(key) {
             return Some(f(e, &guard));
@@ -583,10 +602,8 @@ where
         let out = match table.find_entry(hash, |e| e.hash == hash && e.key.borrow() == key) {
             Err(_) => None,
             Ok(found) if on_dirty == OnDirty::Remove => {
-                // Run `f` before dropping the table's `Arc`, which may be
-                // the entry's last.
-                let (e, _) = found.remove();
-                Some(f(&e, &guard))
+                let e = removed.insert(found.remove().0);
+                Some(f(e, &guard))
             }
             Ok(found) => Some(f(found.get(), &guard)),
         };
@@ -610,8 +627,8 @@ where
             }
         };
 
-        let mut dirty = self.dirty.lock();
         let guard = epoch::pin();
+        let mut dirty = self.dirty.lock();
         let read = self.snapshot(&guard);
         let hash = dirty.hasher().hash_one(&key);
         if let Some(e) = read.and_then(|r| r.get(&key)) {
