@@ -107,10 +107,18 @@ fn with_new_node<R>(f: impl FnOnce(&'static Node) -> R) -> R {
 
 /// The nodes, oldest last.
 fn nodes() -> impl Iterator<Item = &'static Node> {
-    // Acquire: pairs with the Release CAS that published the head, and
-    // through the CAS chain on `NODES` with every earlier one, so each
-    // node's `next` is visible.
-    let mut p = NODES.load(Ordering::Acquire).cast_const();
+    // SeqCst: a writer scans after the SeqCst swap that took a value out of
+    // its pointer, and must find the node of every reader that may still be
+    // reading it. A reader publishes its node (`claim`, SeqCst) before its
+    // first slot store; so if this load misses the node, it precedes that
+    // publication in the total order, hence the reader's confirming load in
+    // `protect`, which then sees the swap and retries. With Acquire nothing
+    // orders this load after the publication: the writer could scan a stale
+    // list, miss the slot and drop a value being read (loom found it). Also
+    // an acquire: pairs with the CAS that published the head, and through
+    // the CAS chain on `NODES` with every earlier one, so each node's `next`
+    // is visible.
+    let mut p = NODES.load(Ordering::SeqCst).cast_const();
     std::iter::from_fn(move || {
         // SAFETY: a non-null pointer in the list is a leaked node, never
         // freed, whose `next` was written before it was published.
@@ -158,8 +166,12 @@ impl Node {
         let mut head = NODES.load(Ordering::Relaxed);
         loop {
             node.next = head;
-            // Release: publishes the node's fields with it.
-            match NODES.compare_exchange_weak(head, node, Ordering::Release, Ordering::Relaxed) {
+            // SeqCst: publishes the node's fields with it (a release), and
+            // puts the node in the total order before this thread's first
+            // slot store, as `nodes` needs (a node handed on was published
+            // before its old owner's release, so before its new owner's
+            // slot stores too). Once per thread.
+            match NODES.compare_exchange_weak(head, node, Ordering::SeqCst, Ordering::Relaxed) {
                 Ok(_) => return node,
                 Err(now) => head = now,
             }
