@@ -28,10 +28,16 @@
 //! before and is exiting. Nodes are never freed: a thread hands its node
 //! back when it exits, and a new thread takes it over, so their number is
 //! the largest number of threads that read at once.
+//!
+//! The protocol is model-checked with loom (`atomic/tests/loom_pointer.rs`:
+//! `RUSTFLAGS="--cfg loom" cargo test -p gosync --lib --release loom`),
+//! with `SeqCst` accesses ordered as such (`crate::loom`'s `seq_cst`).
 
 use std::cell::Cell;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+
+use crate::loom::sync::atomic::seq_cst::{AtomicPtr, AtomicUsize};
+use crate::loom::sync::atomic::{AtomicBool, Ordering};
 
 /// Slots for guards ([`Peek`](super::Peek)) a thread may hold at once;
 /// one more guard falls back to a counted reference.
@@ -58,8 +64,48 @@ pub(super) struct Node {
 }
 
 /// The head of the list of every node ever made.
+#[cfg(not(loom))]
 static NODES: AtomicPtr<Node> = AtomicPtr::new(ptr::null_mut());
 
+// loom's atomics live as long as one execution of a model: each gets a list
+// of its own, which it frees when it ends (every thread it started has been
+// joined; none reads a node after). The `&'static Node`s handed out are
+// `'static` for that execution only, as loom's `lazy_static` values are.
+#[cfg(loom)]
+loom::lazy_static! {
+    static ref NODES: Nodes = Nodes(AtomicPtr::new(ptr::null_mut()));
+}
+
+#[cfg(loom)]
+struct Nodes(AtomicPtr<Node>);
+
+#[cfg(loom)]
+impl std::ops::Deref for Nodes {
+    type Target = AtomicPtr<Node>;
+
+    fn deref(&self) -> &AtomicPtr<Node> {
+        &self.0
+    }
+}
+
+#[cfg(loom)]
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        use crate::loom::sync::atomic::seq_cst::WithMut;
+        if std::thread::panicking() {
+            return; // a model failed, and loom's state may be gone: leak
+        }
+        let mut p = self.0.with_mut(|p| *p);
+        while !p.is_null() {
+            // SAFETY: a node of this execution's list, from `Box::leak` in
+            // `claim`; the execution is over, so nobody uses it.
+            let node = unsafe { Box::from_raw(p) };
+            p = node.next.cast_mut();
+        }
+    }
+}
+
+#[cfg(not(loom))]
 thread_local! {
     /// This thread's node, once it has read a `Pointer`. Const and without
     /// a destructor, so reaching it costs no lazy-initialisation check.
@@ -68,8 +114,19 @@ thread_local! {
     static OWNER: Owner = const { Owner };
 }
 
+// The same, per thread of a loom execution (loom's macro takes no `const`).
+// loom takes a thread's locals out before it drops them, so `Owner` could
+// find no node there, and it may drop them outside the model after a
+// failure: a loom thread never hands its node on.
+#[cfg(loom)]
+loom::thread_local! {
+    static NODE: Cell<Option<&'static Node>> = Cell::new(None);
+    static OWNER: Owner = Owner;
+}
+
 struct Owner;
 
+#[cfg(not(loom))]
 impl Drop for Owner {
     fn drop(&mut self) {
         if let Ok(Some(node)) = NODE.try_with(Cell::take) {
@@ -107,13 +164,22 @@ fn with_new_node<R>(f: impl FnOnce(&'static Node) -> R) -> R {
 
 /// The nodes, oldest last.
 fn nodes() -> impl Iterator<Item = &'static Node> {
-    // Acquire: pairs with the Release CAS that published the head, and
-    // through the CAS chain on `NODES` with every earlier one, so each
-    // node's `next` is visible.
-    let mut p = NODES.load(Ordering::Acquire).cast_const();
+    // SeqCst: a writer scans after the SeqCst swap that took a value out of
+    // its pointer, and must find the node of every reader that may still be
+    // reading it. A reader publishes its node (`claim`, SeqCst) before its
+    // first slot store; so if this load misses the node, it precedes that
+    // publication in the total order, hence the reader's confirming load in
+    // `protect`, which then sees the swap and retries. With Acquire nothing
+    // orders this load after the publication: the writer could scan a stale
+    // list, miss the slot and drop a value being read (loom found it). Also
+    // an acquire: pairs with the CAS that published the head, and through
+    // the CAS chain on `NODES` with every earlier one, so each node's `next`
+    // is visible.
+    let mut p = NODES.load(Ordering::SeqCst).cast_const();
     std::iter::from_fn(move || {
         // SAFETY: a non-null pointer in the list is a leaked node, never
-        // freed, whose `next` was written before it was published.
+        // freed (under loom, not before the execution ends), whose `next`
+        // was written before it was published.
         let node = unsafe { p.as_ref()? };
         p = node.next;
         Some(node)
@@ -158,8 +224,12 @@ impl Node {
         let mut head = NODES.load(Ordering::Relaxed);
         loop {
             node.next = head;
-            // Release: publishes the node's fields with it.
-            match NODES.compare_exchange_weak(head, node, Ordering::Release, Ordering::Relaxed) {
+            // SeqCst: publishes the node's fields with it (a release), and
+            // puts the node in the total order before this thread's first
+            // slot store, as `nodes` needs (a node handed on was published
+            // before its old owner's release, so before its new owner's
+            // slot stores too). Once per thread.
+            match NODES.compare_exchange_weak(head, node, Ordering::SeqCst, Ordering::Relaxed) {
                 Ok(_) => return node,
                 Err(now) => head = now,
             }

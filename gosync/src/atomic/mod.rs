@@ -44,6 +44,9 @@ mod int;
 mod pointer;
 mod value;
 
+#[cfg(all(test, loom))]
+mod tests;
+
 pub use int::{Bool, Int32, Int64, Uint32, Uint64, Uintptr};
 pub use pointer::{Peek, Pointer};
 pub use value::Value;

@@ -4,11 +4,13 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::Arc;
 
 use super::event;
 use super::hazard::{self, Slot};
+use crate::loom::loom_const_fn;
+use crate::loom::sync::atomic::seq_cst::{AtomicPtr, WithMut};
+use crate::loom::sync::atomic::Ordering;
+use crate::loom::sync::Arc;
 
 /// An atomic, shared `Option<Arc<T>>` (Go's `atomic.Pointer[T]`).
 ///
@@ -94,19 +96,21 @@ struct Retired<T> {
 }
 
 impl<T> Pointer<T> {
-    /// Creates a pointer holding `None` (Go's zero `atomic.Pointer`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// static CURRENT: gosync::atomic::Pointer<String> = gosync::atomic::Pointer::new();
-    /// assert!(CURRENT.load().is_none());
-    /// ```
-    pub const fn new() -> Pointer<T> {
-        Pointer {
-            ptr: AtomicPtr::new(ptr::null_mut()),
-            retired: AtomicPtr::new(ptr::null_mut()),
-            _owns: PhantomData,
+    loom_const_fn! {
+        /// Creates a pointer holding `None` (Go's zero `atomic.Pointer`).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static CURRENT: gosync::atomic::Pointer<String> = gosync::atomic::Pointer::new();
+        /// assert!(CURRENT.load().is_none());
+        /// ```
+        pub fn new() -> Pointer<T> {
+            Pointer {
+                ptr: AtomicPtr::new(ptr::null_mut()),
+                retired: AtomicPtr::new(ptr::null_mut()),
+                _owns: PhantomData,
+            }
         }
     }
 
@@ -431,12 +435,12 @@ impl<T> From<Option<Arc<T>>> for Pointer<T> {
 
 impl<T> Drop for Pointer<T> {
     fn drop(&mut self) {
-        let p = *self.ptr.get_mut();
+        let p = self.ptr.with_mut(|p| *p);
         if !p.is_null() {
             // SAFETY: the pointer owns one count of its value.
             drop(unsafe { Arc::from_raw(p) });
         }
-        let mut node = *self.retired.get_mut();
+        let mut node = self.retired.with_mut(|p| *p);
         while !node.is_null() {
             // SAFETY: `&mut self`: no `Peek` of this pointer lives (each
             // borrows it), so no slot holds a value for *this* pointer's

@@ -2,10 +2,11 @@
 
 use std::fmt;
 use std::ptr;
-use std::sync::Arc;
 
 use super::event;
 use super::pointer::{Peek, Pointer};
+use crate::loom::loom_const_fn;
+use crate::loom::sync::Arc;
 
 /// A value that goroutines may load and replace at once (Go's
 /// `atomic.Value`), for values of one type `T`.
@@ -53,16 +54,18 @@ pub struct Value<T> {
 }
 
 impl<T> Value<T> {
-    /// Creates an empty `Value` (Go's zero `atomic.Value`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let v: gosync::atomic::Value<u8> = gosync::atomic::Value::new();
-    /// assert_eq!(v.load(), None);
-    /// ```
-    pub const fn new() -> Value<T> {
-        Value { p: Pointer::new() }
+    loom_const_fn! {
+        /// Creates an empty `Value` (Go's zero `atomic.Value`).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let v: gosync::atomic::Value<u8> = gosync::atomic::Value::new();
+        /// assert_eq!(v.load(), None);
+        /// ```
+        pub fn new() -> Value<T> {
+            Value { p: Pointer::new() }
+        }
     }
 
     /// Atomically loads the value, or `None` if nothing was stored yet
