@@ -122,7 +122,14 @@
 //!   worker's OS thread until it returns. So a thread-local read inside a
 //!   goroutine stays valid across every blocking operation (it never sees
 //!   another thread's), though it is the worker's, shared with the other
-//!   goroutines pinned there, not the goroutine's own.
+//!   goroutines pinned there, not the goroutine's own. An idle worker takes
+//!   new goroutines only from a worker held by long-running ones; a worker
+//!   busy handing off between goroutines starts its new ones itself, next
+//!   to the goroutines they talk to. The cost of never moving: goroutines
+//!   that block as soon as they start (a pool of workers waiting for jobs)
+//!   all start on their spawner's worker and stay there, even when their
+//!   jobs later keep it busy (Go would move them; gosync cannot, for the
+//!   thread-locals' sake).
 //! - **Blocking system calls.** The scheduler does not preempt. A goroutine
 //!   that blocks in the kernel (file or socket I/O, `std::thread::sleep`, a
 //!   `std` lock or channel, waiting for a child process) or spins without
