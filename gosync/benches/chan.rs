@@ -37,11 +37,13 @@
 //! for `benchmarks/chan/summary.py`.
 //!
 //! Run: `cargo bench -p gosync --bench chan -- [--messages N] [--handoff M]
-//! [--libs gosync,gosync-go,crossbeam-channel,flume,std-mpsc] [--shapes SUBSTRING]`.
+//! [--libs gosync,gosync-go,crossbeam-channel,flume,std-mpsc] [--shapes SUBSTRING]
+//! [--threads T]`.
 //! `--messages` is `N` for `boundedN` (default 5,000,000, crossbeam's);
 //! `--handoff` is `N` for `bounded0` and `bounded1` (default 100,000), where
 //! threads park on nearly every message at tens of microseconds each on a
-//! small VM.
+//! small VM. `--threads` is `T` (default 4); `select_rx` keeps one sender
+//! per channel of its four-way select whatever `T` is.
 
 // This binary deliberately uses std threads and reads the clock directly.
 #![allow(clippy::disallowed_methods)]
@@ -50,8 +52,13 @@ use std::hint::black_box;
 use std::thread;
 use std::time::Instant;
 
-/// crossbeam's `THREADS`.
-const THREADS: usize = 4;
+/// Senders (and receivers) per shape: crossbeam's `THREADS`, 4, unless
+/// `--threads T` says otherwise (for scaling runs on bigger machines).
+static THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(4);
+
+fn threads() -> usize {
+    THREADS.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// One word, as crossbeam's `Message` and Go's `uintptr`.
 type Msg = usize;
@@ -294,11 +301,14 @@ where
     F::Tx: 'static,
 {
     let (tx, rx) = F::new(cap);
-    E::exec(senders::<F>(vec![tx; THREADS], n / THREADS), move || {
-        for _ in 0..n / THREADS * THREADS {
-            black_box(F::recv(&rx));
-        }
-    });
+    E::exec(
+        senders::<F>(vec![tx; threads()], n / threads()),
+        move || {
+            for _ in 0..n / threads() * threads() {
+                black_box(F::recv(&rx));
+            }
+        },
+    );
 }
 
 fn mpmc<F: Flavor, E: Exec>(cap: usize, n: usize)
@@ -307,11 +317,11 @@ where
     F::Rx: Clone + 'static,
 {
     let (tx, rx) = F::new(cap);
-    let mut workers = senders::<F>(vec![tx; THREADS], n / THREADS);
-    for _ in 0..THREADS {
+    let mut workers = senders::<F>(vec![tx; threads()], n / threads());
+    for _ in 0..threads() {
         let rx = rx.clone();
         workers.push(Box::new(move || {
-            for _ in 0..n / THREADS {
+            for _ in 0..n / threads() {
                 black_box(F::recv(&rx));
             }
         }));
@@ -328,9 +338,11 @@ fn select_rx<F: Select4, E: Exec>(cap: usize, n: usize)
 where
     F::Tx: 'static,
 {
+    // One sender per channel, whatever `--threads` says: the select is
+    // four-way.
     let (txs, rxs) = four::<F>(cap);
-    E::exec(senders::<F>(txs.to_vec(), n / THREADS), move || {
-        for _ in 0..n / THREADS * THREADS {
+    E::exec(senders::<F>(txs.to_vec(), n / 4), move || {
+        for _ in 0..n / 4 * 4 {
             black_box(F::select_recv(&rxs));
         }
     });
@@ -343,18 +355,18 @@ where
 {
     let (txs, rxs) = four::<F>(cap);
     let mut workers: Vec<Box<dyn FnOnce() + Send>> = Vec::new();
-    for _ in 0..THREADS {
+    for _ in 0..threads() {
         let txs = txs.clone();
         workers.push(Box::new(move || {
-            for i in 0..n / THREADS {
+            for i in 0..n / threads() {
                 F::select_send(&txs, i);
             }
         }));
     }
-    for _ in 0..THREADS {
+    for _ in 0..threads() {
         let rxs = rxs.clone();
         workers.push(Box::new(move || {
-            for _ in 0..n / THREADS {
+            for _ in 0..n / threads() {
                 black_box(F::select_recv(&rxs));
             }
         }));
@@ -432,14 +444,18 @@ fn main() {
                         .collect(),
                 )
             }
+            "--threads" => THREADS.store(
+                count(args.next(), "--threads T").max(1),
+                std::sync::atomic::Ordering::Relaxed,
+            ),
             "--shapes" => shape_filter = args.next().expect("--shapes SUBSTRING"),
             // `cargo bench` passes `--bench`; ignore it and anything else.
             _ => {}
         }
     }
     // Every sender sends N / T: keep N a multiple of T so counts match.
-    let messages = messages / THREADS * THREADS;
-    let handoff = handoff / THREADS * THREADS;
+    let messages = messages / threads() * threads();
+    let handoff = handoff / threads() * threads();
 
     let libs: [(&str, [Option<Shape>; 6]); 5] = [
         (Gosync::NAME, all_shapes::<Gosync, Threads>()),

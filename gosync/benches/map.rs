@@ -175,7 +175,7 @@ fn mixed<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, threads: usize, read
 fn map(c: &mut Criterion) {
     for read_pct in [99, 90, 50] {
         let mut g = c.benchmark_group(format!("map_reads{read_pct}"));
-        for threads in [1, 2] {
+        for threads in common::thread_counts(&[1, 2]) {
             g.throughput(Throughput::Elements(threads as u64));
             mixed::<gosync::sync::Map<u64, u64>>(&mut g, threads, read_pct);
             mixed::<DashMap<u64, u64>>(&mut g, threads, read_pct);

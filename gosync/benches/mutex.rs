@@ -50,7 +50,7 @@ fn mutex(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("mutex_contended");
-    for threads in [2, 4] {
+    for threads in common::thread_counts(&[2, 4]) {
         g.throughput(Throughput::Elements(threads as u64));
         contended::<Gosync>(&mut g, threads);
         contended::<Std>(&mut g, threads);

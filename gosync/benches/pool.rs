@@ -141,7 +141,7 @@ fn burst<S: Source>(g: &mut BenchmarkGroup<'_, WallTime>, threads: usize) {
 
 fn pool(c: &mut Criterion) {
     let mut g = c.benchmark_group("pool_get_put");
-    for threads in [1, 2] {
+    for threads in common::thread_counts(&[1, 2]) {
         g.throughput(Throughput::Elements(threads as u64));
         get_put::<GosyncPool>(&mut g, threads);
         get_put::<Alloc>(&mut g, threads);
@@ -150,7 +150,7 @@ fn pool(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("pool_burst");
-    for threads in [1, 2] {
+    for threads in common::thread_counts(&[1, 2]) {
         g.throughput(Throughput::Elements((threads * BURST) as u64));
         burst::<GosyncPool>(&mut g, threads);
         burst::<Alloc>(&mut g, threads);

@@ -67,7 +67,7 @@ fn rwmutex(c: &mut Criterion) {
 
     for read_pct in [50, 90, 99] {
         let mut g = c.benchmark_group(format!("rwmutex_reads{read_pct}"));
-        for threads in [2, 4] {
+        for threads in common::thread_counts(&[2, 4]) {
             g.throughput(Throughput::Elements(threads as u64));
             contended::<Gosync>(&mut g, threads, read_pct);
             contended::<Std>(&mut g, threads, read_pct);

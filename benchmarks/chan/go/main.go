@@ -20,8 +20,9 @@ import (
 	"time"
 )
 
-// THREADS is crossbeam's: senders (and receivers) per shape.
-const THREADS = 4
+// THREADS is senders (and receivers) per shape: crossbeam's 4 unless
+// -threads says otherwise.
+var THREADS = 4
 
 // Message is one word, as crossbeam's Message.
 type Message = uintptr
@@ -106,8 +107,9 @@ func four(capacity int) (c0, c1, c2, c3 chan Message) {
 func selectRx(capacity, n int) {
 	c0, c1, c2, c3 := four(capacity)
 	done := make(chan bool)
+	// One sender per channel, whatever -threads says: the select is four-way.
 	producer := func(c chan Message) {
-		for i := 0; i < n/THREADS; i++ {
+		for i := 0; i < n/4; i++ {
 			c <- Message(i)
 		}
 		done <- true
@@ -116,7 +118,7 @@ func selectRx(capacity, n int) {
 	go producer(c1)
 	go producer(c2)
 	go producer(c3)
-	for i := 0; i < n/THREADS*THREADS; i++ {
+	for i := 0; i < n/4*4; i++ {
 		select {
 		case sink = <-c0:
 		case sink = <-c1:
@@ -124,7 +126,7 @@ func selectRx(capacity, n int) {
 		case sink = <-c3:
 		}
 	}
-	for t := 0; t < THREADS; t++ {
+	for t := 0; t < 4; t++ {
 		<-done
 	}
 }
@@ -172,6 +174,7 @@ func main() {
 	messages := flag.Int("messages", 5000000, "N for the boundedN shapes")
 	handoff := flag.Int("handoff", 100000, "N for the bounded0 and bounded1 shapes")
 	filter := flag.String("shapes", "", "run only shapes whose name contains this")
+	flag.IntVar(&THREADS, "threads", 4, "senders (and receivers) per shape")
 	flag.Parse()
 	// Every sender sends N / T: keep N a multiple of T so counts match.
 	*messages = *messages / THREADS * THREADS

@@ -20,6 +20,22 @@ pub fn config() -> Criterion {
         .sample_size(20)
 }
 
+/// The thread counts of the contended runs: `GOSYNC_BENCH_THREADS` (a comma
+/// list, e.g. `1,2,4,8,16` on a bigger machine), else `default`, the counts
+/// that suit this project's 2-core machine.
+pub fn thread_counts(default: &[usize]) -> Vec<usize> {
+    match std::env::var("GOSYNC_BENCH_THREADS") {
+        Ok(list) => list
+            .split(',')
+            .map(|t| match t.trim().parse::<usize>() {
+                Ok(n) if n > 0 => n,
+                _ => panic!("GOSYNC_BENCH_THREADS: {t:?} is not a positive count"),
+            })
+            .collect(),
+        Err(_) => default.to_vec(),
+    }
+}
+
 /// A mutual-exclusion lock around a counter, as each crate spells it.
 pub trait Lock: Sync + Send {
     const NAME: &'static str;
