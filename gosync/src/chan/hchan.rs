@@ -68,14 +68,39 @@ std::thread_local! {
     static SPARE: std::cell::Cell<Option<Arc<Waiting>>> = const { std::cell::Cell::new(None) };
 }
 
+/// [`Arc::get_mut`] without its compare-and-swap, for the recycled
+/// `Waiting`s and entries, of which no `Weak` is ever made: with no weak
+/// references, a strong count of one means this `Arc` is the only handle,
+/// and nobody can make another from nothing. A handoff recycles two or
+/// three of them, and a locked instruction costs 3-6 ns (BENCHMARKS.md,
+/// "Scaling", S1).
+#[cfg(not(loom))]
+fn unique<X>(a: &mut Arc<X>) -> Option<&mut X> {
+    if Arc::strong_count(a) != 1 {
+        return None;
+    }
+    // Pairs with the Release decrement of whoever dropped the other
+    // handles: their uses of the value happen before ours.
+    std::sync::atomic::fence(Ordering::Acquire);
+    // SAFETY: ours is the only handle (no `Weak` of these types exists, and
+    // the count is one), so no other reference to the value can exist or
+    // appear while `a` is mutably borrowed. The pointer comes from the
+    // `Arc`'s own allocation, which it owns mutably.
+    Some(unsafe { &mut *Arc::as_ptr(a).cast_mut() })
+}
+
 impl Waiting {
     pub(crate) fn new() -> Arc<Waiting> {
         // Under loom, objects must not outlive the execution that made them.
         #[cfg(not(loom))]
         if let Some(mut spare) = SPARE.with(std::cell::Cell::take) {
             // Unique (Acquire): every entry that pointed here is gone.
-            if let Some(w) = Arc::get_mut(&mut spare) {
-                w.waiter = Waiter::current();
+            if let Some(w) = unique(&mut spare) {
+                // The same goroutine's last operation: keep its handle
+                // rather than drop one reference and take another.
+                if !w.waiter.is_current() {
+                    w.waiter = Waiter::current();
+                }
                 w.claim.store(UNCLAIMED, Ordering::Relaxed);
                 w.closed.store(false, Ordering::Relaxed);
                 w.done.store(false, Ordering::Relaxed);
@@ -354,7 +379,7 @@ impl<T> Channel<T> {
                 // SAFETY: `spare` holds a reference made by `Arc::into_raw`
                 // in `recycle`; the swap made it ours.
                 let mut e = unsafe { Arc::from_raw(p) };
-                if let Some(m) = Arc::get_mut(&mut e) {
+                if let Some(m) = unique(&mut e) {
                     m.waiting = Some(Arc::clone(waiting));
                     m.case = case;
                     *m.slot.get_mut() = value;
@@ -370,7 +395,7 @@ impl<T> Channel<T> {
     #[cfg_attr(loom, allow(unused_mut))]
     pub(crate) fn recycle(&self, mut e: Arc<Entry<T>>) {
         #[cfg(not(loom))]
-        if let Some(m) = Arc::get_mut(&mut e) {
+        if let Some(m) = unique(&mut e) {
             // Let go of the operation (its `Waiting` may be reused too).
             m.waiting = None;
             *m.slot.get_mut() = None;

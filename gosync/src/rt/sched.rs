@@ -52,9 +52,10 @@ type Coro = Coroutine<(), Suspend, (), DefaultStack>;
 const IDLE: u8 = 0;
 /// A wake-up is pending: the next park returns at once.
 const NOTIFIED: u8 = 1;
-/// Switching out to park: the worker will mark it `PARKED`.
-const PARKING: u8 = 2;
-/// Switched out and on no queue: whoever unparks it queues it.
+/// Parked (switching out, or switched out) and on no queue: whoever
+/// unparks it queues it. It may be queued before it has finished switching
+/// out: only its own worker runs it (pinning), and that worker is the one
+/// switching it out, so it runs again only after the switch.
 const PARKED: u8 = 3;
 
 /// Words of a goroutine's closure that fit inline in its [`G`].
@@ -321,6 +322,13 @@ pub(crate) fn current() -> Option<Arc<G>> {
 }
 
 /// The id of the goroutine running on this thread, if any.
+/// Whether `g` is the goroutine running this code.
+pub(crate) fn is_current(g: &Arc<G>) -> bool {
+    CURRENT
+        .with(Cell::get)
+        .is_some_and(|p| std::ptr::eq(p.as_ptr().cast_const(), Arc::as_ptr(g)))
+}
+
 pub(crate) fn current_id() -> Option<u64> {
     let p = CURRENT.with(Cell::get)?;
     // SAFETY: as in `current`.
@@ -432,14 +440,13 @@ pub(crate) fn park_current(deadline: Option<Instant>) -> Option<bool> {
 
 /// Parks goroutine `g`, the caller; see [`park_current`].
 fn park(g: &G, deadline: Option<Instant>) -> bool {
-    if g.state
-        .compare_exchange(NOTIFIED, IDLE, Ordering::Acquire, Ordering::Relaxed)
-        .is_ok()
-    {
-        return true;
-    }
     let timer = match deadline {
         Some(d) => {
+            // A pending wake-up returns at once, with no timer to set up.
+            if g.state.load(Ordering::Relaxed) == NOTIFIED {
+                g.state.swap(IDLE, Ordering::Acquire);
+                return true;
+            }
             if clock::now() >= d {
                 return false;
             }
@@ -454,14 +461,15 @@ fn park(g: &G, deadline: Option<Instant>) -> bool {
         }
         None => None,
     };
+    // One CAS decides: parked (switch out), or a wake-up was pending.
     if g.state
-        .compare_exchange(IDLE, PARKING, Ordering::Relaxed, Ordering::Relaxed)
+        .compare_exchange(IDLE, PARKED, Ordering::Relaxed, Ordering::Relaxed)
         .is_ok()
     {
         suspend(g, Suspend::Park);
     }
-    // Woken (or the wake-up came before we could switch out): consume it.
-    // Acquire: the waker's writes before `unpark` are visible.
+    // Woken (or the wake-up came first): consume it. Acquire: the waker's
+    // writes before `unpark` are visible.
     g.state.swap(IDLE, Ordering::Acquire);
     if let Some(t) = timer {
         timer::remove(t);
@@ -761,15 +769,9 @@ fn run(me: usize, g: Arc<G>) {
     stack::entering(0, (0, 0));
     CURRENT.with(|cur| cur.set(None));
     match r {
-        CoroutineResult::Yield(Suspend::Park) => {
-            if g.state
-                .compare_exchange(PARKING, PARKED, Ordering::AcqRel, Ordering::Relaxed)
-                .is_err()
-            {
-                // Unparked while switching out: run it again soon.
-                sched().workers[me].ready.push_back(g);
-            }
-        }
+        // Parked: `park` marked it so before switching out, and whoever
+        // unparks it queues it (perhaps already).
+        CoroutineResult::Yield(Suspend::Park) => {}
         CoroutineResult::Yield(Suspend::Yield) => {
             sched().workers[me].ready.push_back(g);
         }

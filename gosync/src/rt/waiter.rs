@@ -41,6 +41,18 @@ impl Waiter {
         }
     }
 
+    /// Whether `self` is the goroutine running this code. (Only goroutines
+    /// are checked: asking a thread's identity costs as much as the clone
+    /// this saves; threads answer false.)
+    #[inline]
+    pub(crate) fn is_current(&self) -> bool {
+        match &self.kind {
+            Kind::Thread(_) => false,
+            #[cfg(not(loom))]
+            Kind::Goroutine(g) => super::sched::is_current(g),
+        }
+    }
+
     /// Blocks the current waiter until it is unparked, `deadline` passes, or
     /// spuriously. Returns `false` once `deadline` has passed.
     pub(crate) fn park(deadline: Option<Instant>) -> bool {
