@@ -481,7 +481,14 @@ fn park(g: &G, deadline: Option<Instant>) -> bool {
 pub(crate) fn unpark(g: &Arc<G>) {
     // Release: our writes before the wake-up travel with it.
     if g.state.swap(NOTIFIED, Ordering::AcqRel) == PARKED {
-        sched().ready(Arc::clone(g));
+        // SAFETY: a parked goroutine owns one strong reference, the one its
+        // worker held while running it and did not drop (`run`), and only
+        // the unparker that moved it out of `PARKED` (us) takes it. The
+        // goroutine may still be switching out, with its worker holding
+        // that reference, but only that worker runs it (pinning), after
+        // the switch, so the queued handle is not used before then.
+        let parked = unsafe { Arc::from_raw(Arc::as_ptr(g)) };
+        sched().ready(parked);
     }
 }
 
@@ -770,8 +777,11 @@ fn run(me: usize, g: Arc<G>) {
     CURRENT.with(|cur| cur.set(None));
     match r {
         // Parked: `park` marked it so before switching out, and whoever
-        // unparks it queues it (perhaps already).
-        CoroutineResult::Yield(Suspend::Park) => {}
+        // unparks it queues it (perhaps already). Our reference goes with
+        // it: `unpark` queues this very reference rather than a new one (a
+        // goroutine that is never unparked is leaked, as `G`'s drop
+        // explains).
+        CoroutineResult::Yield(Suspend::Park) => std::mem::forget(g),
         CoroutineResult::Yield(Suspend::Yield) => {
             sched().workers[me].ready.push_back(g);
         }
