@@ -546,7 +546,9 @@ fn select_single(case: &mut dyn Case, block: Block) -> Selected {
 /// Waits until `waiting` is done. A counterpart often arrives within
 /// microseconds, and sleeping in the kernel and being woken costs more than
 /// that, so it spins a little on its own state first (crossbeam's Backoff,
-/// Go's runtime lock), then parks. Once `deadline` has passed it calls
+/// Go's runtime lock), then parks. An OS thread whose recent yields gave
+/// its processor away for a time slice (a busy machine) skips the yields
+/// and parks sooner (`spin::yields_pay`). Once `deadline` has passed it calls
 /// `time_out`, which under the select's locks either takes the operation's
 /// entries out (true: this returns false) or finds a case claimed just in
 /// time, completed under a lock it now held (false: wait on, done at once).
@@ -557,8 +559,8 @@ fn wait_done(
 ) -> bool {
     let mut iter = 0;
     while !waiting.is_done() {
-        if spin::can_spin(iter) {
-            spin::spin(iter, || waiting.is_done());
+        if spin::can_spin_waiting(iter) {
+            spin::spin_waiting(iter, || waiting.is_done());
             iter += 1;
             continue;
         }
