@@ -264,8 +264,9 @@ pub fn go<F: FnOnce() + Send + 'static>(f: F) {
 /// would then all stay on one worker and share one CPU, however much work
 /// their jobs bring. `go_spread` queues `f` on the worker with the fewest
 /// live goroutines started by `go_spread`; among those, on an idle one;
-/// among those, round-robin. So `k` × `GOMAXPROCS` calls in a row put `k`
-/// on each worker, and a pool uses every CPU.
+/// among those, round-robin. So `k` × `GOMAXPROCS` calls in a row, with no
+/// other spread goroutines alive, put `k` on each worker, and a pool uses
+/// every CPU.
 ///
 /// Use it for goroutines that compute for long stretches (tens of
 /// microseconds or more) between blocking operations. Goroutines that

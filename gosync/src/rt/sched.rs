@@ -470,7 +470,7 @@ pub(crate) fn spawn<F: FnOnce() + Send + 'static>(id: u64, body: F, place: Place
     } else {
         s.workers[target].fresh.push_back(g);
     }
-    // Pairs with the fence in `worker_main` before it sleeps: either the
+    // Pairs with the fence in `look_for_work` before it sleeps: either the
     // worker sees the goroutine, or we see it sleeping and wake it.
     fence(Ordering::SeqCst);
     if target != me {
@@ -576,7 +576,7 @@ impl Sched {
         }
         let worker = &self.workers[w];
         worker.ready.push_back(g);
-        // Pairs with the fence in `worker_main` before it sleeps.
+        // Pairs with the fence in `look_for_work` before it sleeps.
         fence(Ordering::SeqCst);
         if worker.sleeping.load(Ordering::Relaxed) {
             if let Some(t) = worker.thread.get() {
