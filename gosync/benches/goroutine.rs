@@ -14,10 +14,13 @@
 //!   [`WORK`] rounds of xorshift (tens of microseconds), and its result
 //!   goes back on a second unbuffered channel to the `run` goroutine. The
 //!   other side of the scheduler's trade: handoffs want goroutines on one
-//!   worker, and this wants them spread over all of them.
+//!   worker, and this wants them spread over all of them. `gosync` starts
+//!   the workers with `gosync::go`, `gosync-spread` with
+//!   `gosync::go_spread`, which queues each on the least busy worker.
 //! - `pipeline`: `N` values through four stages joined by unbuffered
 //!   channels, each stage doing a quarter of a job's work: spreading
-//!   stages that each keep a CPU busy.
+//!   stages that each keep a CPU busy (`gosync-spread`: the stages started
+//!   with `gosync::go_spread`).
 //!
 //! Output: one tab-separated line per run, `shape library count seconds`,
 //! for `benchmarks/goroutine/run.sh`.
@@ -124,12 +127,30 @@ fn work(seed: u64, rounds: u32) -> u64 {
     x
 }
 
+/// Starts `f` as a goroutine, spread over the workers or not.
+fn start(spread: bool, f: impl FnOnce() + Send + 'static) {
+    if spread {
+        gosync::go_spread(f);
+    } else {
+        gosync::go(f);
+    }
+}
+
 fn workers_gosync(n: usize) {
+    workers(n, false);
+}
+
+fn workers_gosync_spread(n: usize) {
+    workers(n, true);
+}
+
+/// The `workers` shape, its pool started with `go_spread` if `spread`.
+fn workers(n: usize, spread: bool) {
     let sum = gosync::run(|| {
         let (jobs, results) = (Chan::new(0), Chan::new(0));
         for _ in 0..WORKERS {
             let (jobs, results) = (jobs.receiver(), results.sender());
-            gosync::go(move || {
+            start(spread, move || {
                 for j in &jobs {
                     results.send(work(j, WORK));
                 }
@@ -150,6 +171,15 @@ fn workers_gosync(n: usize) {
 }
 
 fn pipeline_gosync(n: usize) {
+    pipeline(n, false);
+}
+
+fn pipeline_gosync_spread(n: usize) {
+    pipeline(n, true);
+}
+
+/// The `pipeline` shape, its stages started with `go_spread` if `spread`.
+fn pipeline(n: usize, spread: bool) {
     const STAGES: usize = 4;
     let sum = gosync::run(|| {
         let first = Chan::new(0);
@@ -157,7 +187,7 @@ fn pipeline_gosync(n: usize) {
         for _ in 0..STAGES {
             let output = Chan::new(0);
             let (rx, tx) = (input, output.sender());
-            gosync::go(move || {
+            start(spread, move || {
                 for v in &rx {
                     tx.send(work(v, WORK / STAGES as u32));
                 }
@@ -201,7 +231,7 @@ fn main() {
             _ => {}
         }
     }
-    let runs: [Run; 7] = [
+    let runs: [Run; 9] = [
         ("spawn", "gosync", spawn, spawn_gosync),
         ("spawn", "std-thread", threads, spawn_std),
         ("pingpong", "gosync", pingpong, pingpong_gosync_goroutines),
@@ -218,7 +248,9 @@ fn main() {
             pingpong_crossbeam,
         ),
         ("workers", "gosync", jobs, workers_gosync),
+        ("workers", "gosync-spread", jobs, workers_gosync_spread),
         ("pipeline", "gosync", jobs, pipeline_gosync),
+        ("pipeline", "gosync-spread", jobs, pipeline_gosync_spread),
     ];
     println!("# shape\tlibrary\tcount\tseconds");
     for (shape, lib, n, f) in runs {

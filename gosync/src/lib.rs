@@ -85,6 +85,7 @@
 //! | Go                        | gosync                                      |
 //! |---------------------------|---------------------------------------------|
 //! | `go f()`                  | [`go(f)`](go)                               |
+//! | `go f()`, `f` CPU-bound   | [`go_spread(f)`](go_spread) (starts on the least busy worker) |
 //! | `func main` body          | [`run(f)`](run) (runs `f` as a goroutine)   |
 //! | `runtime.Gosched()`       | [`runtime::gosched()`]                      |
 //! | `runtime.NumGoroutine()`  | [`runtime::num_goroutine()`]                |
@@ -129,7 +130,13 @@
 //!   that block as soon as they start (a pool of workers waiting for jobs)
 //!   all start on their spawner's worker and stay there, even when their
 //!   jobs later keep it busy (Go would move them; gosync cannot, for the
-//!   thread-locals' sake).
+//!   thread-locals' sake). Start such goroutines with [`go_spread`]
+//!   instead: it queues each on the worker with the fewest goroutines
+//!   started by `go_spread`, an idle one first among equals, so a pool of
+//!   `GOMAXPROCS` (or more) of them uses every worker. Keep [`go`] for
+//!   goroutines that mostly hand off to others: spread, every handoff
+//!   would cross workers (a wake-up of microseconds, not a switch of
+//!   nanoseconds).
 //! - **Blocking system calls.** The scheduler does not preempt. A goroutine
 //!   that blocks in the kernel (file or socket I/O, `std::thread::sleep`, a
 //!   `std` lock or channel, waiting for a child process) or spins without
@@ -207,7 +214,9 @@ pub mod time;
 /// scheduler worker starts it (perhaps another worker than the caller's,
 /// if that one is busy) and runs it on its thread until it returns,
 /// switching to other goroutines whenever it blocks on a gosync primitive.
-/// See [Goroutines](crate#goroutines) for blocking system calls, thread-locals
+/// Goroutines that will keep a worker busy start better with
+/// [`go_spread`], which queues them on the least busy worker. See
+/// [Goroutines](crate#goroutines) for blocking system calls, thread-locals
 /// and stack sizes.
 ///
 /// # Examples
@@ -241,6 +250,83 @@ pub mod time;
 ///   default `vm.max_map_count`; the rest wait to start.
 pub fn go<F: FnOnce() + Send + 'static>(f: F) {
     rt::goroutine::go(f);
+}
+
+/// Starts `f` as a new goroutine on the least busy worker, not the
+/// caller's: for goroutines that will keep a worker busy, such as a pool of
+/// CPU-bound workers that wait for jobs.
+///
+/// [`go`] queues a new goroutine on its spawner's worker, which suits
+/// goroutines that talk to their spawner or to each other: between
+/// goroutines of one worker a handoff is a switch in user space, between
+/// workers a wake-up of another thread. Since a goroutine never moves once
+/// started, the goroutines of a pool that block as soon as they start
+/// would then all stay on one worker and share one CPU, however much work
+/// their jobs bring. `go_spread` queues `f` on the worker with the fewest
+/// live goroutines started by `go_spread`; among those, on an idle one;
+/// among those, round-robin. So `k` × `GOMAXPROCS` calls in a row, with no
+/// other spread goroutines alive, put `k` on each worker, and a pool uses
+/// every CPU.
+///
+/// Use it for goroutines that compute for long stretches (tens of
+/// microseconds or more) between blocking operations. Goroutines that
+/// mostly hand off (a producer feeding its spawner, a pipeline of cheap
+/// stages) run faster with [`go`]: spread, each handoff crosses workers.
+/// To wait for spread goroutines, pair it with a shared
+/// [`WaitGroup`](sync::WaitGroup) (`add(1)` before, `done()` at the end of
+/// `f`), as [`WaitGroup::go`](sync::WaitGroup::go) does for [`go`].
+///
+/// The name says what the call does, where the goroutine starts, rather
+/// than what it is for: it promises no priority and no thread of its own,
+/// only a placement.
+///
+/// # Examples
+///
+/// A pool of CPU-bound workers, one per worker thread, fed by one
+/// goroutine:
+///
+/// ```
+/// use gosync::chan::Chan;
+///
+/// let sum = gosync::run(|| {
+///     let (jobs, results) = (Chan::new(0), Chan::new(0));
+///     for _ in 0..gosync::runtime::gomaxprocs() {
+///         let (jobs, results) = (jobs.receiver(), results.sender());
+///         gosync::go_spread(move || {
+///             for n in &jobs {
+///                 // Stands for a job that keeps a CPU busy.
+///                 results.send((0..n).fold(0u64, |s, _| s + n));
+///             }
+///         });
+///     }
+///     let jobs = jobs.sender();
+///     gosync::go(move || {
+///         for n in 1..=20u64 {
+///             jobs.send(n);
+///         }
+///         jobs.close();
+///     });
+///     (0..20).map(|_| results.recv().unwrap()).sum::<u64>()
+/// });
+/// assert_eq!(sum, (1..=20u64).map(|n| n * n).sum());
+/// ```
+///
+/// # Panics
+///
+/// As [`go`]: `go_spread` itself does not panic, and a panic that `f`
+/// does not catch ends the process with exit status 2.
+///
+/// # Differences from Go
+///
+/// Go has no such call, nor needs one: its scheduler moves a woken
+/// goroutine to an idle processor. A gosync goroutine never moves once
+/// started (for thread-locals' sake, see [Goroutines](crate#goroutines)),
+/// so the place it starts on is chosen up front. The placement is where
+/// `f` is queued, not a promise: if that worker stays busy, an idle one
+/// may take `f` before it starts, as with [`go`]; once started, it stays.
+/// Everything else is as [`go`].
+pub fn go_spread<F: FnOnce() + Send + 'static>(f: F) {
+    rt::goroutine::go_spread(f);
 }
 
 /// Runs `f` as a goroutine, waits for it, and returns its result.

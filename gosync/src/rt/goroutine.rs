@@ -100,26 +100,44 @@ impl Drop for Live {
     }
 }
 
-/// Starts `f` as a new goroutine (`go f()`).
+/// Starts `f` as a new goroutine (`go f()`), near its spawner.
 #[cfg(not(loom))]
 pub(crate) fn go<F: FnOnce() + Send + 'static>(f: F) {
+    go_placed(f, super::sched::Place::Near);
+}
+
+/// Starts `f` as a new goroutine spread over the workers (see
+/// [`crate::go_spread`]).
+#[cfg(not(loom))]
+pub(crate) fn go_spread<F: FnOnce() + Send + 'static>(f: F) {
+    go_placed(f, super::sched::Place::Spread);
+}
+
+#[cfg(not(loom))]
+fn go_placed<F: FnOnce() + Send + 'static>(f: F, place: super::sched::Place) {
     let child = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     hb::fork(child);
     let live = Live::enter();
-    super::sched::spawn(child, move || {
-        let _live = live;
-        hb::start(child);
-        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f)) {
-            die(child, &*payload);
-        }
-    });
+    super::sched::spawn(
+        child,
+        move || {
+            let _live = live;
+            hb::start(child);
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f)) {
+                die(child, &*payload);
+            }
+        },
+        place,
+    );
 }
 
 /// Runs `f` as a goroutine and waits for it; its panic, if any, resumes here.
 #[cfg(not(loom))]
 pub(crate) fn run<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     let child = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    call_and_wait(child, f, |body| super::sched::spawn(child, body))
+    call_and_wait(child, f, |body| {
+        super::sched::spawn(child, body, super::sched::Place::Near)
+    })
 }
 
 /// Runs `f` on a new OS thread and parks the caller (goroutine or thread)
@@ -208,6 +226,13 @@ pub(crate) fn go<F: FnOnce() + Send + 'static>(f: F) {
             }
         })
         .expect("gosync: cannot start a goroutine: the OS refused a thread");
+}
+
+/// Starts `f` as a new goroutine: a thread, under loom, where there is no
+/// placement to choose.
+#[cfg(loom)]
+pub(crate) fn go_spread<F: FnOnce() + Send + 'static>(f: F) {
+    go(f);
 }
 
 /// Runs `f` as a goroutine and waits for it: a thread, under loom.

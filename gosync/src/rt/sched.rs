@@ -6,6 +6,13 @@
 //!   blocking operation (a goroutine that moved threads would see another
 //!   thread's, which is how `may`'s coroutines are unsound). Goroutines not
 //!   started yet have no stack and no thread; an idle worker may steal them.
+//! - **Placement.** A new goroutine is queued on its spawner's worker
+//!   ([`Place::Near`], what `go` does): goroutines that hand off to each
+//!   other then share a worker, where a handoff is a user-space switch.
+//!   [`Place::Spread`] (`go_spread`) queues it instead on the worker with
+//!   the fewest live spread goroutines, an idle one first among equals, so
+//!   that CPU-bound goroutines that block as soon as they start (a worker
+//!   pool) still end up on every worker.
 //! - **Queues.** Each worker has `ready` (its started goroutines that were
 //!   woken, FIFO, filled by any thread), `fresh` (new goroutines, FIFO,
 //!   stealable) and, as Go's `runnext`, a one-goroutine slot that a
@@ -139,6 +146,12 @@ pub(crate) struct G {
     state: AtomicU8,
     /// The worker that runs it, from its first run on (`usize::MAX` before).
     worker: AtomicUsize,
+    /// For a goroutine started with [`Place::Spread`], the worker whose
+    /// [`Worker::spread`] counts it: where it was queued, then where it
+    /// started; [`NOT_SPREAD`] for others. Written by the spawner before
+    /// the goroutine is shared and by its worker when it starts (the run
+    /// queue's lock orders the two); read by that worker.
+    spread: AtomicUsize,
     /// The coroutine, touched only by the goroutine's worker thread.
     coro: UnsafeCell<Option<Coro>>,
     /// The coroutine's yielder, valid while the coroutine runs; touched only
@@ -164,6 +177,7 @@ impl G {
             id: 0,
             state: AtomicU8::new(IDLE),
             worker: AtomicUsize::new(usize::MAX),
+            spread: AtomicUsize::new(NOT_SPREAD),
             coro: UnsafeCell::new(None),
             yielder: Cell::new(std::ptr::null()),
             guard: Cell::new((0, 0)),
@@ -251,9 +265,33 @@ impl Queue {
     }
 }
 
+/// [`G::spread`] of a goroutine not started with [`Place::Spread`].
+const NOT_SPREAD: usize = usize::MAX;
+
+/// Where [`spawn`] queues a new goroutine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// On the spawner's worker (the global queue from a plain thread), for
+    /// goroutines that will hand off to their spawner or its neighbours.
+    Near,
+    /// On the worker with the fewest live spread goroutines, an idle one
+    /// first among equals (see [`Sched::spread_target`]): for goroutines
+    /// that will keep a worker busy.
+    Spread,
+}
+
 struct Worker {
     ready: Queue,
     fresh: Queue,
+    /// Live goroutines started with [`Place::Spread`] that are queued on
+    /// this worker or pinned to it (see [`G::spread`]). Placement balances
+    /// it; relaxed, as a hint.
+    spread: AtomicUsize,
+    /// Looking for work (spinning or asleep, or not started yet) rather
+    /// than running goroutines. Written by the worker only, and only when
+    /// it runs out of work or finds some; read by spawners as a placement
+    /// hint.
+    idle: AtomicBool,
     /// How many times this worker has switched to a goroutine. Written by
     /// the worker only; read by thieves, to tell a worker busy handing off
     /// between goroutines from one held by a long-running goroutine.
@@ -268,6 +306,9 @@ struct Sched {
     global: Mutex<VecDeque<Arc<G>>>,
     /// Workers spinning for work; new work wakes a sleeper only if none is.
     spinning: AtomicUsize,
+    /// Where [`Sched::spread_target`] starts looking, advanced by each
+    /// spread spawn, so that ties go round-robin.
+    spread_cursor: AtomicUsize,
 }
 
 static SCHED: OnceLock<Sched> = OnceLock::new();
@@ -291,6 +332,8 @@ fn sched() -> &'static Sched {
                     CachePadded::new(Worker {
                         ready: Queue::default(),
                         fresh: Queue::default(),
+                        spread: AtomicUsize::new(0),
+                        idle: AtomicBool::new(true),
                         ticks: AtomicU32::new(0),
                         sleeping: AtomicBool::new(false),
                         thread: OnceLock::new(),
@@ -299,6 +342,7 @@ fn sched() -> &'static Sched {
                 .collect(),
             global: Mutex::new(VecDeque::new()),
             spinning: AtomicUsize::new(0),
+            spread_cursor: AtomicUsize::new(0),
         };
         for i in 0..n {
             thread::Builder::new()
@@ -377,6 +421,7 @@ fn free_g(mut g: Arc<G>) {
     m.id = 0;
     *m.state.get_mut() = IDLE;
     *m.worker.get_mut() = usize::MAX;
+    *m.spread.get_mut() = NOT_SPREAD;
     m.yielder.set(std::ptr::null());
     m.guard.set((0, 0));
     debug_assert!(m.coro.get_mut().is_none() && m.body.call.get().is_none());
@@ -409,20 +454,46 @@ pub(crate) fn others_ready() -> bool {
     !w.ready.is_empty() || !w.fresh.is_empty()
 }
 
-/// Starts `body` as goroutine `id`.
-pub(crate) fn spawn<F: FnOnce() + Send + 'static>(id: u64, body: F) {
+/// Starts `body` as goroutine `id`, queued as `place` says.
+pub(crate) fn spawn<F: FnOnce() + Send + 'static>(id: u64, body: F, place: Place) {
     let mut g = alloc_g();
+    let s = sched();
+    let me = WORKER.with(Cell::get);
+    let target = match place {
+        Place::Near => me,
+        Place::Spread => s.spread_target(),
+    };
     {
         let m = Arc::get_mut(&mut g).expect("a free G is not shared");
         m.id = id;
         m.body.set(body);
+        if place == Place::Spread {
+            *m.spread.get_mut() = target;
+            // Counted before it is queued, so the next spread spawn sees it.
+            s.workers[target].spread.fetch_add(1, Ordering::Relaxed);
+        }
     }
-    let s = sched();
-    match WORKER.with(Cell::get) {
-        usize::MAX => s.global.lock().unwrap().push_back(g),
-        w => s.workers[w].fresh.push_back(g),
+    if target == usize::MAX {
+        s.global.lock().unwrap().push_back(g);
+    } else {
+        s.workers[target].fresh.push_back(g);
     }
+    // Pairs with the fence in `look_for_work` before it sleeps: either the
+    // worker sees the goroutine, or we see it sleeping and wake it.
     fence(Ordering::SeqCst);
+    if target != me {
+        let w = &s.workers[target];
+        if w.sleeping.load(Ordering::Relaxed) {
+            if let Some(t) = w.thread.get() {
+                t.unpark();
+            }
+            return;
+        }
+        if w.idle.load(Ordering::Relaxed) {
+            // Spinning: it finds the goroutine in its own queue.
+            return;
+        }
+    }
     s.wake_idle();
 }
 
@@ -520,13 +591,46 @@ impl Sched {
         }
         let worker = &self.workers[w];
         worker.ready.push_back(g);
-        // Pairs with the fence in `worker_main` before it sleeps.
+        // Pairs with the fence in `look_for_work` before it sleeps.
         fence(Ordering::SeqCst);
         if worker.sleeping.load(Ordering::Relaxed) {
             if let Some(t) = worker.thread.get() {
                 t.unpark();
             }
         }
+    }
+
+    /// The worker a [`Place::Spread`] goroutine is queued on: the one with
+    /// the fewest live spread goroutines ([`Worker::spread`]); among those,
+    /// an idle one (looking for work, nothing queued); among those, the
+    /// first from a cursor that each call advances (round-robin).
+    ///
+    /// The count comes first, not idleness: the goroutines of a pool
+    /// usually block as soon as they start, so a worker that started some
+    /// is soon idle again, and an idle-first rule would put the whole pool
+    /// there, the very pile-up this placement exists to avoid. The count
+    /// is of spread goroutines only: they are the ones the caller says will
+    /// keep a worker busy; most others block far more than they run.
+    fn spread_target(&self) -> usize {
+        let n = self.workers.len();
+        if n == 1 {
+            return 0;
+        }
+        let start = self.spread_cursor.fetch_add(1, Ordering::Relaxed) % n;
+        let key = |i: usize| {
+            let w = &self.workers[i];
+            let idle = w.idle.load(Ordering::Relaxed) && w.fresh.is_empty() && w.ready.is_empty();
+            (w.spread.load(Ordering::Relaxed), !idle)
+        };
+        let mut best = (start, key(start));
+        for k in 1..n {
+            let i = (start + k) % n;
+            let ki = key(i);
+            if ki < best.1 {
+                best = (i, ki);
+            }
+        }
+        best.0
     }
 
     /// New stealable work exists: wake a sleeping worker unless one is
@@ -682,55 +786,75 @@ fn worker_main(me: usize) {
     let worker = &s.workers[me];
     let _ = worker.thread.set(thread::current());
     let mut watch = Watch::new(s.workers.len());
+    // What `worker.idle` says (it starts idle), kept here so that running a
+    // goroutine costs no store unless the flag changes.
+    let mut idle = true;
     loop {
-        if let Some(g) = s.find_work(me, None) {
-            run(me, g);
-            continue;
+        let mut found = s.find_work(me, None);
+        if found.is_none() {
+            if !idle {
+                idle = true;
+                worker.idle.store(true, Ordering::Relaxed);
+            }
+            found = look_for_work(s, me, &mut watch);
         }
-        watch.start();
-        // Spin a little: new work often arrives within microseconds, and
-        // sleeping and being woken costs a kernel round trip each way.
-        s.spinning.fetch_add(1, Ordering::Relaxed);
-        let mut found = None;
-        let mut i = 0;
-        while i < SPIN_ROUNDS {
-            if i < SPIN_ROUNDS / 2 {
-                for _ in 0..64 {
-                    std::hint::spin_loop();
-                }
-            } else {
-                thread::yield_now();
-            }
-            let patient = i >= SPIN_ROUNDS / 2;
-            found = s.find_work(me, patient.then_some(&mut watch));
-            if found.is_some() {
-                break;
-            }
-            i += 1;
-            if i == SPIN_ROUNDS && s.fresh_elsewhere(me) {
-                // Another worker has goroutines it has not started: keep
-                // looking (patiently) until it starts them or they ripen,
-                // since nothing would wake this worker for them.
-                i = SPIN_ROUNDS / 2;
-            }
-        }
-        s.spinning.fetch_sub(1, Ordering::Relaxed);
         if let Some(g) = found {
+            if idle {
+                idle = false;
+                worker.idle.store(false, Ordering::Relaxed);
+            }
             run(me, g);
-            continue;
         }
-        worker.sleeping.store(true, Ordering::Relaxed);
-        // Pairs with the fence in `ready` and `spawn`: either they see us
-        // sleeping and wake us, or we see their work now.
-        fence(Ordering::SeqCst);
-        if let Some(g) = s.find_work(me, Some(&mut watch)) {
-            worker.sleeping.store(false, Ordering::Relaxed);
-            run(me, g);
-            continue;
-        }
-        thread::park();
-        worker.sleeping.store(false, Ordering::Relaxed);
     }
+}
+
+/// What worker `me` does when it has nothing to run: spin a while looking
+/// for work, then sleep until woken. Returns the work it found, or `None`
+/// once woken (the caller looks again).
+fn look_for_work(s: &Sched, me: usize, watch: &mut Watch) -> Option<Arc<G>> {
+    let worker = &s.workers[me];
+    watch.start();
+    // Spin a little: new work often arrives within microseconds, and
+    // sleeping and being woken costs a kernel round trip each way.
+    s.spinning.fetch_add(1, Ordering::Relaxed);
+    let mut found = None;
+    let mut i = 0;
+    while i < SPIN_ROUNDS {
+        if i < SPIN_ROUNDS / 2 {
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+        } else {
+            thread::yield_now();
+        }
+        let patient = i >= SPIN_ROUNDS / 2;
+        found = s.find_work(me, patient.then_some(&mut *watch));
+        if found.is_some() {
+            break;
+        }
+        i += 1;
+        if i == SPIN_ROUNDS && s.fresh_elsewhere(me) {
+            // Another worker has goroutines it has not started: keep
+            // looking (patiently) until it starts them or they ripen,
+            // since nothing would wake this worker for them.
+            i = SPIN_ROUNDS / 2;
+        }
+    }
+    s.spinning.fetch_sub(1, Ordering::Relaxed);
+    if found.is_some() {
+        return found;
+    }
+    worker.sleeping.store(true, Ordering::Relaxed);
+    // Pairs with the fence in `ready` and `spawn`: either they see us
+    // sleeping and wake us, or we see their work now.
+    fence(Ordering::SeqCst);
+    if let Some(g) = s.find_work(me, Some(watch)) {
+        worker.sleeping.store(false, Ordering::Relaxed);
+        return Some(g);
+    }
+    thread::park();
+    worker.sleeping.store(false, Ordering::Relaxed);
+    None
 }
 
 /// Runs `g` on worker `me` until it parks, yields or finishes.
@@ -743,6 +867,14 @@ fn run(me: usize, g: Arc<G>) {
             return;
         };
         g.worker.store(me, Ordering::Relaxed);
+        let placed = g.spread.load(Ordering::Relaxed);
+        if placed != NOT_SPREAD && placed != me {
+            // Taken by an idle worker from the one it was queued on.
+            let workers = &sched().workers;
+            workers[placed].spread.fetch_sub(1, Ordering::Relaxed);
+            workers[me].spread.fetch_add(1, Ordering::Relaxed);
+            g.spread.store(me, Ordering::Relaxed);
+        }
         g.guard.set(stack::guard_of(&st));
         let gp: *const G = Arc::as_ptr(&g);
         let coro = Coroutine::with_stack(st, move |y, ()| {
@@ -786,6 +918,9 @@ fn run(me: usize, g: Arc<G>) {
             sched().workers[me].ready.push_back(g);
         }
         CoroutineResult::Return(()) => {
+            if g.spread.load(Ordering::Relaxed) != NOT_SPREAD {
+                sched().workers[me].spread.fetch_sub(1, Ordering::Relaxed);
+            }
             let done = coro.take().expect("a finished coroutine");
             stack::give_back(done.into_stack());
             free_g(g);

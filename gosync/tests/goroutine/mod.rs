@@ -562,3 +562,208 @@ fn yielding_goroutines_do_not_starve_new_ones() {
         wg.wait();
     });
 }
+
+/// `go_spread` queues goroutines on different workers even when they block
+/// as soon as they start (where `go` would keep them all on its spawner's
+/// worker), and they still keep every rule of goroutines: counted by
+/// `num_goroutine` at once, never changing thread after starting. It runs
+/// in a child with four workers, however many CPUs there are, and no other
+/// test's goroutines.
+///
+/// Twice as many goroutines as workers are spread from one goroutine, so
+/// placement puts two on each worker. Each records its thread, then yields
+/// until all have started: a worker with a goroutine to run never takes
+/// another worker's queued ones, so each runs exactly what was placed on
+/// it. With `go` instead, all of them start on the spawner's worker, which
+/// switches too often to be robbed, and the test fails.
+#[test]
+fn go_spread_starts_goroutines_on_every_worker() {
+    use std::sync::atomic::AtomicUsize;
+    use std::thread::ThreadId;
+
+    const TEST: &str = "goroutine::go_spread_starts_goroutines_on_every_worker";
+    if !is_child(TEST) {
+        return assert_child_passed(&rerun(TEST, &[("GOMAXPROCS", "4")]));
+    }
+    thread_local! {
+        static MINE: Cell<u64> = const { Cell::new(0) };
+    }
+    let workers = gomaxprocs();
+    assert_eq!(workers, 4, "GOMAXPROCS from the parent");
+    let k = 2 * workers;
+    gosync::run(|| {
+        assert_eq!(num_goroutine(), 2, "main and run's goroutine");
+        let started = Arc::new(AtomicUsize::new(0));
+        let checkin = gosync::chan::Chan::new(k);
+        let release = gosync::chan::Chan::<()>::new(0);
+        let done = gosync::chan::Chan::new(k);
+        for i in 1..=k {
+            let (started, checkin, release, done) = (
+                started.clone(),
+                checkin.clone(),
+                release.clone(),
+                done.clone(),
+            );
+            gosync::go_spread(move || {
+                let thread = std::thread::current().id();
+                let local = MINE.with(|c| c as *const Cell<u64> as usize);
+                let id = goid();
+                started.fetch_add(1, Ordering::SeqCst);
+                #[allow(clippy::disallowed_methods)]
+                let start = std::time::Instant::now();
+                while started.load(Ordering::SeqCst) < k {
+                    assert!(
+                        start.elapsed() < PATIENCE,
+                        "a spread goroutine never started"
+                    );
+                    gosched();
+                }
+                checkin.send(thread);
+                // Blocks until every goroutine has checked in, then comes
+                // back on the same thread, as any goroutine does.
+                assert_eq!(release.recv(), None);
+                gosched();
+                let local_after = MINE.with(|c| c as *const Cell<u64> as usize);
+                let same =
+                    std::thread::current().id() == thread && local_after == local && goid() == id;
+                done.send(same);
+            });
+            assert_eq!(num_goroutine(), 2 + i, "a spread goroutine counts at once");
+        }
+        let mut per_thread: std::collections::HashMap<ThreadId, usize> = Default::default();
+        for _ in 0..k {
+            let t = checkin
+                .recv_timeout(PATIENCE)
+                .expect("every goroutine checks in");
+            *per_thread.entry(t).or_default() += 1;
+        }
+        release.close();
+        for _ in 0..k {
+            assert_eq!(
+                done.recv_timeout(PATIENCE),
+                Ok(true),
+                "a spread goroutine changed thread, thread-local or id"
+            );
+        }
+        let mut counts: Vec<usize> = per_thread.values().copied().collect();
+        counts.sort_unstable();
+        assert_eq!(
+            counts,
+            vec![2; workers],
+            "goroutines per worker thread: two on each of the {workers} workers"
+        );
+    });
+    // They stop counting once their functions have returned; poll for that,
+    // bounded by a count.
+    let mut polls = 0;
+    while num_goroutine() != 1 {
+        polls += 1;
+        assert!(
+            polls < 10_000,
+            "{} goroutines still counted",
+            num_goroutine()
+        );
+        std::thread::sleep(Duration::from_micros(100));
+    }
+}
+
+/// With one worker there is nowhere to spread to: `go_spread` goroutines
+/// all run on it, and a pool of them that blocks and wakes finishes.
+#[test]
+fn go_spread_with_one_worker() {
+    const TEST: &str = "goroutine::go_spread_with_one_worker";
+    if !is_child(TEST) {
+        return assert_child_passed(&rerun(TEST, &[("GOMAXPROCS", "1")]));
+    }
+    assert_eq!(gomaxprocs(), 1);
+    let threads = gosync::run(|| {
+        let (jobs, results) = (gosync::chan::Chan::new(0), gosync::chan::Chan::new(0));
+        for _ in 0..8 {
+            let (jobs, results) = (jobs.receiver(), results.sender());
+            gosync::go_spread(move || {
+                for j in &jobs {
+                    results.send((j * 2, std::thread::current().id()));
+                }
+            });
+        }
+        let feeder = jobs.sender();
+        gosync::go(move || {
+            for j in 0..100u64 {
+                feeder.send(j);
+            }
+            feeder.close();
+        });
+        let mut threads = HashSet::new();
+        let mut sum = 0;
+        for _ in 0..100 {
+            let (v, t) = results.recv_timeout(PATIENCE).expect("a result");
+            sum += v;
+            threads.insert(t);
+        }
+        assert_eq!(sum, 2 * (0..100).sum::<u64>());
+        threads.insert(std::thread::current().id());
+        threads
+    });
+    assert_eq!(threads.len(), 1, "one worker thread ran everything");
+}
+
+/// A panic in a `go_spread` goroutine ends the process as one in a `go`
+/// goroutine does: Go's message and exit status 2.
+#[test]
+fn go_spread_panic_ends_the_process_with_status_2() {
+    const TEST: &str = "goroutine::go_spread_panic_ends_the_process_with_status_2";
+    if is_child(TEST) {
+        gosync::go_spread(|| panic!("boom from a spread goroutine"));
+        // The process ends before this; if it does not, the test returns
+        // and the child exits with 0, which the parent reports.
+        std::thread::sleep(PATIENCE);
+        return;
+    }
+    let out = rerun(TEST, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "exit status 2, as Go\n{stderr}");
+    assert!(
+        stderr.contains("panic: boom from a spread goroutine") && stderr.contains("[running]"),
+        "stderr names the panic and the goroutine:\n{stderr}"
+    );
+}
+
+/// Spread goroutines mixed with ordinary ones, from goroutines and from
+/// threads at once, all run to completion (the spread counts they leave
+/// behind do not matter to anything but placement).
+#[test]
+fn go_spread_and_go_together() {
+    let n = crate::scaled(2_000, 20_000);
+    let wg = Arc::new(WaitGroup::new());
+    let spawners: Vec<_> = (0..2)
+        .map(|t| {
+            let wg = wg.clone();
+            std::thread::spawn(move || {
+                let body = {
+                    let wg = wg.clone();
+                    move || {
+                        for i in 0..n {
+                            wg.add(1);
+                            let wg = wg.clone();
+                            let f = move || wg.done();
+                            if i % 2 == 0 {
+                                gosync::go_spread(f);
+                            } else {
+                                gosync::go(f);
+                            }
+                        }
+                    }
+                };
+                if t == 0 {
+                    body();
+                } else {
+                    gosync::run(body);
+                }
+            })
+        })
+        .collect();
+    for s in spawners {
+        s.join().unwrap();
+    }
+    wg.wait();
+}
