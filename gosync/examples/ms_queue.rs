@@ -91,6 +91,28 @@ impl<T> Node<T> {
     }
 }
 
+/// Nodes link forward, so a goroutine that still holds an old head (it
+/// loaded it, then lost its CPU) keeps every node enqueued since alive
+/// through `next`. Dropping that head would then drop the chain one node
+/// inside the other, thousands deep, and overflow the goroutine's stack
+/// (Go's collector has no such problem). So a node unlinks its successors
+/// one at a time while it is their only owner.
+impl<T> Drop for Node<T> {
+    fn drop(&mut self) {
+        let mut next = self.next.swap(None);
+        while let Some(node) = next {
+            match Arc::try_unwrap(node) {
+                // Ours alone: detach its successor before it drops, so its
+                // own drop does not recurse.
+                Ok(node) => next = node.next.swap(None),
+                // Someone else still holds it (the queue, or another old
+                // head): they drop the rest.
+                Err(_) => break,
+            }
+        }
+    }
+}
+
 /// Whether two loads saw the same node (Go's `head == tail` on pointers).
 fn same<T>(a: &Option<Arc<T>>, b: &Option<Arc<T>>) -> bool {
     match (a, b) {
