@@ -74,7 +74,7 @@ chan)
         for procs in $PROCS; do
             section "procs$procs-pass$p-rust.tsv" 120 env GOMAXPROCS=$procs "$BIN/chan" --messages "$MESSAGES" --handoff "$HANDOFF" --libs gosync-go
             section "procs$procs-pass$p-go.tsv" 120 env GOMAXPROCS=$procs "$BIN/chan-go" -messages "$MESSAGES" -handoff "$HANDOFF"
-            section "procs$procs-pass$p-goroutine-rust.tsv" 120 env GOMAXPROCS=$procs "$BIN/goroutine" --libs gosync
+            section "procs$procs-pass$p-goroutine-rust.tsv" 120 env GOMAXPROCS=$procs "$BIN/goroutine" --libs gosync,gosync-spread
             section "procs$procs-pass$p-goroutine-go.tsv" 120 env GOMAXPROCS=$procs "$BIN/goroutine-go"
         done
     done
