@@ -66,13 +66,18 @@ print("Each cell: gosync-go / Go, and the ratio (gosync ÷ Go).\n")
 print("| shape | " + " | ".join(f"GOMAXPROCS={p}" for p in procs) + " |")
 print("|---|" + "---|" * len(procs))
 for s in shapes:
-    cells = []
-    for p in procs:
-        c = f"procs{p}"
-        g = med(c, s, "gosync-go") or med(c, s, "gosync")
-        go = med(c, s, "go")
-        cells.append(f"{fmt(g)} / {fmt(go)}: {ratio(g, go)}")
-    print(f"| {s} | " + " | ".join(cells) + " |")
+    # A shape's goroutines started by `go` (gosync-go, gosync), and where
+    # the bench has it, by `go_spread` (gosync-spread).
+    for lib, label in (("gosync-go", s), ("gosync", s), ("gosync-spread", f"{s} (go_spread)")):
+        if not any((f"procs{p}", s, lib) in runs for p in procs):
+            continue
+        cells = []
+        for p in procs:
+            c = f"procs{p}"
+            g = med(c, s, lib)
+            go = med(c, s, "go")
+            cells.append(f"{fmt(g)} / {fmt(go)}: {ratio(g, go)}")
+        print(f"| {label} | " + " | ".join(cells) + " |")
 
 for t in sorted({int(c[9:]) for (c, _, _) in runs if c.startswith("threads-T")}):
     c = f"threads-T{t}"
