@@ -84,6 +84,26 @@ impl Sema {
         }
     }
 
+    /// As [`acquire`](Self::acquire), spinning first while a unit may come
+    /// soon: for waits that last one short critical section (an
+    /// `RwMutex` reader behind a writer, a writer behind the readers that
+    /// were inside), where parking an OS thread and waking it costs more
+    /// than the wait. Go parks at once here, but a parked goroutine costs
+    /// Go a switch, not two kernel round trips. The spin is the channels'
+    /// (active rounds, then yields while they pay), and a goroutine whose
+    /// worker has others ready does not spin at all.
+    pub(crate) fn acquire_spinning(&self) {
+        let mut iter = 0;
+        while super::spin::can_spin_waiting(iter) {
+            if self.try_acquire() {
+                return;
+            }
+            super::spin::spin_waiting(iter, || self.count.load(Ordering::Relaxed) != 0);
+            iter += 1;
+        }
+        self.acquire(false);
+    }
+
     /// Adds one unit and wakes a waiter (Go's `semrelease1`).
     ///
     /// With `handoff`, the unit goes straight to the woken waiter, which then

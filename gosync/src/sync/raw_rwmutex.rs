@@ -55,7 +55,7 @@ impl RawRwMutex {
     pub(crate) fn rlock(&self) {
         if self.reader_count.fetch_add(1, Ordering::AcqRel) + 1 < 0 {
             // A writer is pending: wait for it to finish.
-            self.reader_sem.acquire(false);
+            self.reader_sem.acquire_spinning();
         }
         hb::acquire(&self.reader_sem);
     }
@@ -116,7 +116,7 @@ impl RawRwMutex {
         // Announce a pending writer; `r` readers are still inside.
         let r = self.reader_count.fetch_sub(MAX_READERS, Ordering::AcqRel);
         if r != 0 && self.reader_wait.fetch_add(r, Ordering::AcqRel) + r != 0 {
-            self.writer_sem.acquire(false);
+            self.writer_sem.acquire_spinning();
         }
         hb::acquire(&self.reader_sem);
         hb::acquire(&self.writer_sem);
