@@ -272,9 +272,9 @@ pub fn go<F: FnOnce() + Send + 'static>(f: F) {
 /// microseconds or more) between blocking operations. Goroutines that
 /// mostly hand off (a producer feeding its spawner, a pipeline of cheap
 /// stages) run faster with [`go`]: spread, each handoff crosses workers.
-/// To wait for spread goroutines, pair it with a shared
-/// [`WaitGroup`](sync::WaitGroup) (`add(1)` before, `done()` at the end of
-/// `f`), as [`WaitGroup::go`](sync::WaitGroup::go) does for [`go`].
+/// To wait for spread goroutines, start them with
+/// [`WaitGroup::go_spread`](sync::WaitGroup::go_spread), as
+/// [`WaitGroup::go`](sync::WaitGroup::go) does for [`go`].
 ///
 /// The name says what the call does, where the goroutine starts, rather
 /// than what it is for: it promises no priority and no thread of its own,

@@ -239,6 +239,39 @@ impl WaitGroup {
             state.add(-1);
         });
     }
+
+    /// As [`go`](Self::go), but the goroutine starts where
+    /// [`crate::go_spread`] puts it: on the least busy worker. For a pool
+    /// of goroutines that compute; goroutines that mostly hand values to
+    /// each other are faster started with [`go`](Self::go), near their
+    /// spawner.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let wg = gosync::sync::WaitGroup::new();
+    /// let total = Arc::new(AtomicU64::new(0));
+    /// for part in 0..4u64 {
+    ///     let total = total.clone();
+    ///     wg.go_spread(move || {
+    ///         let sum: u64 = (part * 1000..(part + 1) * 1000).sum();
+    ///         total.fetch_add(sum, Ordering::Relaxed);
+    ///     });
+    /// }
+    /// wg.wait();
+    /// assert_eq!(total.load(Ordering::Relaxed), (0..4000).sum());
+    /// ```
+    pub fn go_spread<F: FnOnce() + Send + 'static>(&self, f: F) {
+        self.add(1);
+        let state = self.share();
+        goroutine::go_spread(move || {
+            f();
+            state.add(-1);
+        });
+    }
 }
 
 impl Default for WaitGroup {

@@ -194,6 +194,29 @@ fn test_wait_group_go() {
 
 // Beyond Go's file.
 
+/// `go_spread` counts its goroutines as `go` does, from a thread and from a
+/// goroutine: `wait` returns after every one has run, and sees its writes.
+#[test]
+fn go_spread_is_counted_like_go() {
+    fn round() {
+        let wg = WaitGroup::new();
+        let ran = Arc::new(AtomicUsize::new(0));
+        for _ in 0..16 {
+            let ran = ran.clone();
+            wg.go_spread(move || {
+                // A blocking operation inside: the goroutine parks and
+                // resumes where it was placed before it finishes.
+                gosync::runtime::gosched();
+                ran.fetch_add(1, Ordering::Relaxed);
+            });
+        }
+        wg.wait();
+        assert_eq!(ran.load(Ordering::Relaxed), 16, "wait returned early");
+    }
+    round();
+    gosync::run(round);
+}
+
 #[test]
 fn every_kind_of_negative_counter_panics() {
     assert_eq!(
