@@ -164,9 +164,9 @@ pub(crate) fn yields_pay() -> bool {
 fn timed_yield() {
     #[cfg(not(loom))]
     if !in_goroutine() {
-        let start = std::time::Instant::now();
+        let start = super::clock::now();
         goroutine::gosched();
-        record_yield(start.elapsed() > SLOW_YIELD);
+        record_yield(super::clock::now() - start > SLOW_YIELD);
         return;
     }
     goroutine::gosched();

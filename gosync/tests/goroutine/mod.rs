@@ -261,16 +261,7 @@ fn num_goroutine_counts_blocked_goroutines() {
     }
     // A goroutine stops counting once its function has returned, just after
     // its last send; poll for that, bounded by a count.
-    let mut polls = 0;
-    while num_goroutine() != 1 {
-        polls += 1;
-        assert!(
-            polls < 10_000,
-            "{} goroutines still counted",
-            num_goroutine()
-        );
-        std::thread::sleep(Duration::from_micros(100));
-    }
+    wait_until_only_main_counted();
 }
 
 /// `GOMAXPROCS` from the environment, `set_gomaxprocs`, and the fallback to
@@ -655,16 +646,7 @@ fn go_spread_starts_goroutines_on_every_worker() {
     });
     // They stop counting once their functions have returned; poll for that,
     // bounded by a count.
-    let mut polls = 0;
-    while num_goroutine() != 1 {
-        polls += 1;
-        assert!(
-            polls < 10_000,
-            "{} goroutines still counted",
-            num_goroutine()
-        );
-        std::thread::sleep(Duration::from_micros(100));
-    }
+    wait_until_only_main_counted();
 }
 
 /// With one worker there is nowhere to spread to: `go_spread` goroutines
@@ -766,4 +748,20 @@ fn go_spread_and_go_together() {
         s.join().unwrap();
     }
     wg.wait();
+}
+
+/// Polls, bounded by a count, until `num_goroutine` is back to 1: a
+/// goroutine stops counting just after its function returns, which may be
+/// after its last send was received.
+fn wait_until_only_main_counted() {
+    let mut polls = 0;
+    while num_goroutine() != 1 {
+        polls += 1;
+        assert!(
+            polls < 10_000,
+            "{} goroutines still counted",
+            num_goroutine()
+        );
+        std::thread::sleep(Duration::from_micros(100));
+    }
 }
