@@ -691,18 +691,19 @@ impl Sched {
     /// Takes up to half of another worker's new goroutines (never a started
     /// one: those are pinned), but only once the thief has been looking for
     /// work a while (tens of microseconds), as Go waits before stealing
-    /// `runnext`, and only goroutines that have waited there
-    /// [`STEAL_AFTER`] on a worker that switched goroutines less than once
-    /// a microsecond meanwhile ([`Watch::ripe`]).
+    /// `runnext`, and only from a worker that one goroutine has held for
+    /// [`STEAL_AFTER`] without a switch while they waited
+    /// ([`Watch::ripe`]).
     ///
-    /// Goroutines that start others and then block on them (handoffs,
-    /// pipelines, a server and its clients) usually run them next on the
-    /// same worker, where each switch costs nanoseconds, not a cross-thread
-    /// wake-up, and a started goroutine can never move to join its partner
-    /// later. A worker that switches that often is busy with handoffs: it
-    /// starts its new goroutines itself soon enough ([`FAIR_EVERY`]), next
-    /// to the goroutines they will talk to. Work that keeps its worker busy
-    /// (long stretches without a switch) is still spread, after the delay.
+    /// A steal decides for good where the stolen goroutines run: a started
+    /// goroutine can never move to join its partner later, as Go's do when
+    /// woken. Goroutines that start others and then block on them
+    /// (handoffs, pipelines, a server and its clients) usually run them
+    /// next on the same worker, where each switch costs nanoseconds, not a
+    /// cross-thread wake-up; split over two workers, a sender and its
+    /// receiver pay that wake-up on every message (`bounded1_mpsc` with one
+    /// of four senders taken: 2-4x slower). So only work that keeps its
+    /// worker busy is spread, after the delay; `go_spread` spreads at once.
     fn steal(&self, me: usize, watch: &mut Watch) -> Option<Arc<G>> {
         let n = self.workers.len();
         let start = super::rand::below(n);
@@ -740,7 +741,7 @@ const FAIR_EVERY: u32 = 61;
 
 /// How long new goroutines wait on a busy worker before an idle one takes
 /// them.
-const STEAL_AFTER: Duration = Duration::from_micros(20);
+const STEAL_AFTER: Duration = Duration::from_micros(100);
 
 /// What an idle worker has seen of the others while looking for work: for
 /// each, since when it has had new goroutines waiting, and its switch
@@ -762,20 +763,40 @@ impl Watch {
     }
 
     /// Whether the new goroutines of worker `victim` (`w`) may be taken:
-    /// some have waited there [`STEAL_AFTER`], and meanwhile `w` has
-    /// switched less than once a microsecond, so it is held by goroutines
-    /// that run long rather than busy with handoffs (it would start them
-    /// soon itself, next to the goroutines they talk to).
+    /// some have waited there [`STEAL_AFTER`] while `w` did not switch
+    /// goroutines once, so one goroutine has held it all that time (work
+    /// that runs long, or a spawner that keeps going). A worker that
+    /// switches at all is starting or waking goroutines and will start
+    /// these soon itself, next to the goroutines they talk to; every
+    /// switch starts the window again.
     fn ripe(&mut self, victim: usize, w: &Worker) -> bool {
-        if w.fresh.is_empty() {
-            self.seen[victim] = None;
-            return false;
+        let waiting = !w.fresh.is_empty();
+        self.ripe_at(
+            victim,
+            waiting,
+            w.ticks.load(Ordering::Relaxed),
+            clock::now(),
+        )
+    }
+
+    /// [`Watch::ripe`] for what was read of `victim`: whether it has new
+    /// goroutines `waiting`, its switch count `ticks`, at time `now`.
+    fn ripe_at(&mut self, victim: usize, waiting: bool, ticks: u32, now: Instant) -> bool {
+        let seen = &mut self.seen[victim];
+        match *seen {
+            _ if !waiting => {
+                *seen = None;
+                false
+            }
+            Some((since, then)) if then == ticks => {
+                now.saturating_duration_since(since) >= STEAL_AFTER
+            }
+            // First seen, or it switched since: the window starts again.
+            _ => {
+                *seen = Some((now, ticks));
+                false
+            }
         }
-        let ticks = w.ticks.load(Ordering::Relaxed);
-        let now = clock::now();
-        let (since, then) = *self.seen[victim].get_or_insert((now, ticks));
-        let waited = now.saturating_duration_since(since);
-        waited >= STEAL_AFTER && u128::from(ticks.wrapping_sub(then)) <= waited.as_micros()
     }
 }
 
@@ -929,5 +950,40 @@ fn run(me: usize, g: Arc<G>) {
                 sched().wake_idle();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_goroutines_ripen_only_on_a_worker_that_does_not_switch() {
+        let t0 = clock::now();
+        let at = |us: u64| t0 + Duration::from_micros(us);
+        let after = STEAL_AFTER.as_micros() as u64;
+        let mut w = Watch::new(2);
+        // Held by one goroutine the whole window: ripe once it has passed.
+        assert!(!w.ripe_at(1, true, 7, at(0)));
+        assert!(!w.ripe_at(1, true, 7, at(after - 1)));
+        assert!(w.ripe_at(1, true, 7, at(after)));
+        // A single switch starts the window again, however slow the worker.
+        let mut w = Watch::new(2);
+        assert!(!w.ripe_at(1, true, 7, at(0)));
+        assert!(!w.ripe_at(1, true, 8, at(after)));
+        assert!(!w.ripe_at(1, true, 8, at(2 * after - 1)));
+        assert!(w.ripe_at(1, true, 8, at(2 * after)));
+        // Nothing waiting: never ripe, and the window is forgotten.
+        let mut w = Watch::new(2);
+        assert!(!w.ripe_at(1, true, 7, at(0)));
+        assert!(!w.ripe_at(1, false, 7, at(after)));
+        assert!(!w.ripe_at(1, true, 7, at(after + 1)));
+        assert!(w.ripe_at(1, true, 7, at(2 * after + 1)));
+        // Each victim has its own window.
+        let mut w = Watch::new(2);
+        assert!(!w.ripe_at(0, true, 1, at(0)));
+        assert!(!w.ripe_at(1, true, 1, at(after)));
+        assert!(w.ripe_at(0, true, 1, at(after)));
+        assert!(!w.ripe_at(1, true, 1, at(2 * after - 1)));
     }
 }
