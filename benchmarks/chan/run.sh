@@ -80,7 +80,7 @@ while [ "$quiet" -lt "$TRIALS" ] && [ "$t" -lt "$MAX_PASSES" ]; do
     if [ "$QUIET_WAIT" -gt 0 ]; then wait_quiet | tee "$load"; else : > "$load"; fi
     for side in rust go; do
         if [ "$side" = rust ]; then
-            cmd=("$RUST_BENCH" --messages "$MESSAGES" --handoff "$HANDOFF" --shapes "$SHAPES")
+            cmd=("$RUST_BENCH" --messages "$MESSAGES" --handoff "$HANDOFF" --shapes "$SHAPES" --rotate "$t")
         else
             cmd=("$GO_BENCH" -messages "$MESSAGES" -handoff "$HANDOFF" -shapes "$SHAPES")
         fi

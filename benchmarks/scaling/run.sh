@@ -80,7 +80,7 @@ chan)
     done
     for p in $(seq 1 "$THREAD_PASSES"); do
         for t in 4 16; do
-            section "threads-T$t-pass$p-rust.tsv" 200 "$BIN/chan" --threads $t --messages "$MESSAGES" --handoff "$HANDOFF" \
+            section "threads-T$t-pass$p-rust.tsv" 200 "$BIN/chan" --threads $t --messages "$MESSAGES" --handoff "$HANDOFF" --rotate $p \
                 --libs gosync,crossbeam-channel,flume,std-mpsc
             section "threads-T$t-pass$p-go.tsv" 60 "$BIN/chan-go" -threads $t -messages "$MESSAGES" -handoff "$HANDOFF"
         done

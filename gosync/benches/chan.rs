@@ -38,12 +38,17 @@
 //!
 //! Run: `cargo bench -p gosync --bench chan -- [--messages N] [--handoff M]
 //! [--libs gosync,gosync-go,crossbeam-channel,flume,std-mpsc] [--shapes SUBSTRING]
-//! [--threads T]`.
+//! [--threads T] [--rotate K]`.
 //! `--messages` is `N` for `boundedN` (default 5,000,000, crossbeam's);
 //! `--handoff` is `N` for `bounded0` and `bounded1` (default 100,000), where
 //! threads park on nearly every message at tens of microseconds each on a
 //! small VM. `--threads` is `T` (default 4); `select_rx` keeps one sender
-//! per channel of its four-way select whatever `T` is.
+//! per channel of its four-way select whatever `T` is. `--rotate K` runs
+//! the libraries of each shape in their usual order rotated by `K` places:
+//! the first library of a shape runs right after the last shape's threads
+//! and allocations, and that costs it (`boundedN_seq`, the same code run
+//! twice in a row: 15-25% slower the first time), so `run.sh` rotates by
+//! the pass number and each library goes first as often as the others.
 
 // This binary deliberately uses std threads and reads the clock directly.
 #![allow(clippy::disallowed_methods)]
@@ -430,6 +435,7 @@ fn main() {
     let mut handoff: usize = 100_000;
     let mut libs_wanted: Option<Vec<String>> = None;
     let mut shape_filter = String::new();
+    let mut rotate = 0;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -449,6 +455,7 @@ fn main() {
                 std::sync::atomic::Ordering::Relaxed,
             ),
             "--shapes" => shape_filter = args.next().expect("--shapes SUBSTRING"),
+            "--rotate" => rotate = count(args.next(), "--rotate K"),
             // `cargo bench` passes `--bench`; ignore it and anything else.
             _ => {}
         }
@@ -457,13 +464,15 @@ fn main() {
     let messages = messages / threads() * threads();
     let handoff = handoff / threads() * threads();
 
-    let libs: [(&str, [Option<Shape>; 6]); 5] = [
+    let mut libs: [(&str, [Option<Shape>; 6]); 5] = [
         (Gosync::NAME, all_shapes::<Gosync, Threads>()),
         ("gosync-go", all_shapes::<Gosync, Goroutines>()),
         (Crossbeam::NAME, all_shapes::<Crossbeam, Threads>()),
         (Flume::NAME, flume_shapes()),
         (StdMpsc::NAME, mpsc_shapes::<StdMpsc>()),
     ];
+    let n_libs = libs.len();
+    libs.rotate_left(rotate % n_libs);
 
     println!("# shape\tlibrary\tmessages\tseconds");
     // crossbeam's order: by capacity, then shape; all libraries back to back.
