@@ -298,6 +298,9 @@ struct Worker {
     ticks: AtomicU32,
     sleeping: AtomicBool,
     thread: OnceLock<Thread>,
+    /// The worker thread's CPU-time clock, for thieves to tell a worker
+    /// that runs one goroutine long from one that is not running at all.
+    cpu_clock: OnceLock<CpuClock>,
 }
 
 struct Sched {
@@ -337,6 +340,7 @@ fn sched() -> &'static Sched {
                         ticks: AtomicU32::new(0),
                         sleeping: AtomicBool::new(false),
                         thread: OnceLock::new(),
+                        cpu_clock: OnceLock::new(),
                     })
                 })
                 .collect(),
@@ -691,9 +695,9 @@ impl Sched {
     /// Takes up to half of another worker's new goroutines (never a started
     /// one: those are pinned), but only once the thief has been looking for
     /// work a while (tens of microseconds), as Go waits before stealing
-    /// `runnext`, and only from a worker that one goroutine has held for
-    /// [`STEAL_AFTER`] without a switch while they waited
-    /// ([`Watch::ripe`]).
+    /// `runnext`, and only from a worker that one goroutine has held,
+    /// running, for [`STEAL_AFTER`] and more without a switch while they
+    /// waited ([`Watch::ripe`]).
     ///
     /// A steal decides for good where the stolen goroutines run: a started
     /// goroutine can never move to join its partner later, as Go's do when
@@ -712,7 +716,7 @@ impl Sched {
             if victim == me || !watch.ripe(victim, &self.workers[victim]) {
                 continue;
             }
-            watch.seen[victim] = None;
+            watch.forget(victim);
             let mut got = self.workers[victim].fresh.steal_half();
             let Some(first) = got.pop_front() else {
                 continue;
@@ -743,11 +747,26 @@ const FAIR_EVERY: u32 = 61;
 /// them.
 const STEAL_AFTER: Duration = Duration::from_micros(100);
 
-/// What an idle worker has seen of the others while looking for work: for
-/// each, since when it has had new goroutines waiting, and its switch
-/// count then.
+/// After [`STEAL_AFTER`] without a switch, how long a thief measures the
+/// victim's CPU time before it steals.
+const STEAL_PROBE: Duration = Duration::from_micros(20);
+
+/// What an idle worker has seen of another while looking for work.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Window {
+    /// Since when it has had new goroutines waiting and not switched.
+    since: Instant,
+    /// Its switch count then.
+    ticks: u32,
+    /// Once `since` is [`STEAL_AFTER`] old: when its CPU time was read,
+    /// and what it was.
+    probe: Option<(Instant, Duration)>,
+}
+
+/// What an idle worker has seen of each of the others while looking for
+/// work (see [`Watch::ripe`]).
 struct Watch {
-    seen: Vec<Option<(Instant, u32)>>,
+    seen: Vec<Option<Window>>,
 }
 
 impl Watch {
@@ -762,41 +781,132 @@ impl Watch {
         self.seen.fill(None);
     }
 
+    /// Forgets what was seen of `victim`.
+    fn forget(&mut self, victim: usize) {
+        self.seen[victim] = None;
+    }
+
     /// Whether the new goroutines of worker `victim` (`w`) may be taken:
     /// some have waited there [`STEAL_AFTER`] while `w` did not switch
-    /// goroutines once, so one goroutine has held it all that time (work
-    /// that runs long, or a spawner that keeps going). A worker that
-    /// switches at all is starting or waking goroutines and will start
-    /// these soon itself, next to the goroutines they talk to; every
-    /// switch starts the window again.
+    /// goroutines once, and over the [`STEAL_PROBE`] after that its thread
+    /// was on a CPU most of the time. So one goroutine holds it, running
+    /// long (work that computes, or a spawner that keeps going).
+    ///
+    /// A worker that switches at all is starting or waking goroutines and
+    /// will start these soon itself, next to the goroutines they talk to;
+    /// every switch starts the window again. A worker that does not switch
+    /// because its thread is not running (the OS gave its CPU to another
+    /// thread, perhaps to this very thief, or the hypervisor took the
+    /// virtual CPU away for a while) will start them as soon as it runs
+    /// again, so the window starts again too: on the 2-CPU VM that was how
+    /// most wrong steals happened.
     fn ripe(&mut self, victim: usize, w: &Worker) -> bool {
         let waiting = !w.fresh.is_empty();
-        self.ripe_at(
-            victim,
-            waiting,
-            w.ticks.load(Ordering::Relaxed),
-            clock::now(),
-        )
+        let ticks = w.ticks.load(Ordering::Relaxed);
+        let cpu = || w.cpu_clock.get().and_then(CpuClock::read);
+        self.ripe_at(victim, waiting, ticks, clock::now(), cpu)
     }
 
     /// [`Watch::ripe`] for what was read of `victim`: whether it has new
-    /// goroutines `waiting`, its switch count `ticks`, at time `now`.
-    fn ripe_at(&mut self, victim: usize, waiting: bool, ticks: u32, now: Instant) -> bool {
+    /// goroutines `waiting`, its switch count `ticks`, at time `now`, and
+    /// its thread's CPU time `cpu` if asked for (`None` where the OS cannot
+    /// say: the CPU time then does not count).
+    fn ripe_at(
+        &mut self,
+        victim: usize,
+        waiting: bool,
+        ticks: u32,
+        now: Instant,
+        cpu: impl FnOnce() -> Option<Duration>,
+    ) -> bool {
         let seen = &mut self.seen[victim];
-        match *seen {
+        let window = match *seen {
             _ if !waiting => {
                 *seen = None;
-                false
+                return false;
             }
-            Some((since, then)) if then == ticks => {
-                now.saturating_duration_since(since) >= STEAL_AFTER
-            }
+            Some(window) if window.ticks == ticks => window,
             // First seen, or it switched since: the window starts again.
             _ => {
-                *seen = Some((now, ticks));
-                false
+                *seen = Some(Window {
+                    since: now,
+                    ticks,
+                    probe: None,
+                });
+                return false;
+            }
+        };
+        if now.saturating_duration_since(window.since) < STEAL_AFTER {
+            return false;
+        }
+        let Some((then, cpu_then)) = window.probe else {
+            let Some(cpu_now) = cpu() else {
+                return true;
+            };
+            *seen = Some(Window {
+                probe: Some((now, cpu_now)),
+                ..window
+            });
+            return false;
+        };
+        let wall = now.saturating_duration_since(then);
+        if wall < STEAL_PROBE {
+            return false;
+        }
+        let Some(cpu_now) = cpu() else {
+            return true;
+        };
+        // Running at least three quarters of the time.
+        if cpu_now.saturating_sub(cpu_then) * 4 >= wall * 3 {
+            return true;
+        }
+        *seen = Some(Window {
+            since: now,
+            ticks,
+            probe: None,
+        });
+        false
+    }
+}
+
+/// A thread's CPU-time clock (Linux: `pthread_getcpuclockid`), readable
+/// from any thread while that thread lives (worker threads never end).
+#[derive(Clone, Copy, Debug)]
+struct CpuClock(#[cfg_attr(not(target_os = "linux"), allow(dead_code))] i64);
+
+impl CpuClock {
+    /// The calling thread's clock, or one that reads `None` where there is
+    /// none.
+    fn of_this_thread() -> CpuClock {
+        #[cfg(target_os = "linux")]
+        {
+            let mut id: libc::clockid_t = 0;
+            // SAFETY: pthread_self is the live calling thread, and `id` is a
+            // valid place for the answer.
+            if unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut id) } == 0 {
+                return CpuClock(i64::from(id));
             }
         }
+        CpuClock(-1)
+    }
+
+    /// The CPU time the thread has used, if the OS can say.
+    fn read(&self) -> Option<Duration> {
+        #[cfg(target_os = "linux")]
+        if self.0 != -1 {
+            let mut ts = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: the clock id came from pthread_getcpuclockid for a
+            // worker thread, and worker threads never end; `ts` is a valid
+            // place for the answer.
+            #[allow(clippy::cast_possible_truncation)]
+            if unsafe { libc::clock_gettime(self.0 as libc::clockid_t, &mut ts) } == 0 {
+                return Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
+            }
+        }
+        None
     }
 }
 
@@ -806,6 +916,7 @@ fn worker_main(me: usize) {
     let s = sched();
     let worker = &s.workers[me];
     let _ = worker.thread.set(thread::current());
+    let _ = worker.cpu_clock.set(CpuClock::of_this_thread());
     let mut watch = Watch::new(s.workers.len());
     // What `worker.idle` says (it starts idle), kept here so that running a
     // goroutine costs no store unless the flag changes.
@@ -957,33 +1068,93 @@ fn run(me: usize, g: Arc<G>) {
 mod tests {
     use super::*;
 
+    const US: Duration = Duration::from_micros(1);
+
+    /// For `ripe_at`: no CPU clock to read.
+    fn no_clock() -> Option<Duration> {
+        None
+    }
+
+    /// For `ripe_at`: the victim's thread has used `cpu`.
+    fn used(cpu: Duration) -> impl FnOnce() -> Option<Duration> {
+        move || Some(cpu)
+    }
+
     #[test]
     fn new_goroutines_ripen_only_on_a_worker_that_does_not_switch() {
         let t0 = clock::now();
-        let at = |us: u64| t0 + Duration::from_micros(us);
-        let after = STEAL_AFTER.as_micros() as u64;
+        let after = STEAL_AFTER;
+        // No CPU clock: ripe once the window has passed without a switch.
         let mut w = Watch::new(2);
-        // Held by one goroutine the whole window: ripe once it has passed.
-        assert!(!w.ripe_at(1, true, 7, at(0)));
-        assert!(!w.ripe_at(1, true, 7, at(after - 1)));
-        assert!(w.ripe_at(1, true, 7, at(after)));
+        assert!(!w.ripe_at(1, true, 7, t0, no_clock));
+        assert!(!w.ripe_at(1, true, 7, t0 + after - US, no_clock));
+        assert!(w.ripe_at(1, true, 7, t0 + after, no_clock));
         // A single switch starts the window again, however slow the worker.
         let mut w = Watch::new(2);
-        assert!(!w.ripe_at(1, true, 7, at(0)));
-        assert!(!w.ripe_at(1, true, 8, at(after)));
-        assert!(!w.ripe_at(1, true, 8, at(2 * after - 1)));
-        assert!(w.ripe_at(1, true, 8, at(2 * after)));
+        assert!(!w.ripe_at(1, true, 7, t0, no_clock));
+        assert!(!w.ripe_at(1, true, 8, t0 + after, no_clock));
+        assert!(!w.ripe_at(1, true, 8, t0 + 2 * after - US, no_clock));
+        assert!(w.ripe_at(1, true, 8, t0 + 2 * after, no_clock));
         // Nothing waiting: never ripe, and the window is forgotten.
         let mut w = Watch::new(2);
-        assert!(!w.ripe_at(1, true, 7, at(0)));
-        assert!(!w.ripe_at(1, false, 7, at(after)));
-        assert!(!w.ripe_at(1, true, 7, at(after + 1)));
-        assert!(w.ripe_at(1, true, 7, at(2 * after + 1)));
+        assert!(!w.ripe_at(1, true, 7, t0, no_clock));
+        assert!(!w.ripe_at(1, false, 7, t0 + after, no_clock));
+        assert!(!w.ripe_at(1, true, 7, t0 + after + US, no_clock));
+        assert!(w.ripe_at(1, true, 7, t0 + 2 * after + US, no_clock));
         // Each victim has its own window.
         let mut w = Watch::new(2);
-        assert!(!w.ripe_at(0, true, 1, at(0)));
-        assert!(!w.ripe_at(1, true, 1, at(after)));
-        assert!(w.ripe_at(0, true, 1, at(after)));
-        assert!(!w.ripe_at(1, true, 1, at(2 * after - 1)));
+        assert!(!w.ripe_at(0, true, 1, t0, no_clock));
+        assert!(!w.ripe_at(1, true, 1, t0 + after, no_clock));
+        assert!(w.ripe_at(0, true, 1, t0 + after, no_clock));
+        assert!(!w.ripe_at(1, true, 1, t0 + 2 * after - US, no_clock));
+    }
+
+    #[test]
+    fn new_goroutines_ripen_only_on_a_worker_that_is_running() {
+        let t0 = clock::now();
+        let (after, probe) = (STEAL_AFTER, STEAL_PROBE);
+        let cpu0 = Duration::from_millis(5);
+        // Running all along: its CPU time keeps up with the clock.
+        let mut w = Watch::new(2);
+        assert!(!w.ripe_at(1, true, 7, t0, used(cpu0)));
+        assert!(!w.ripe_at(1, true, 7, t0 + after, used(cpu0)));
+        assert!(!w.ripe_at(1, true, 7, t0 + after + probe / 2, used(cpu0)));
+        assert!(w.ripe_at(1, true, 7, t0 + after + probe, used(cpu0 + probe)));
+        // Three quarters of the time is enough. Less is not: the worker was
+        // not running, and the whole window starts again.
+        let mut w = Watch::new(2);
+        assert!(!w.ripe_at(1, true, 7, t0, used(cpu0)));
+        assert!(!w.ripe_at(1, true, 7, t0 + after, used(cpu0)));
+        let short = probe * 3 / 4 - Duration::from_nanos(1);
+        let t1 = t0 + after + probe;
+        assert!(!w.ripe_at(1, true, 7, t1, used(cpu0 + short)));
+        assert!(!w.ripe_at(1, true, 7, t1 + after - US, used(cpu0)));
+        assert!(!w.ripe_at(1, true, 7, t1 + after, used(cpu0)));
+        let enough = probe * 3 / 4;
+        assert!(w.ripe_at(1, true, 7, t1 + after + probe, used(cpu0 + enough)));
+        // A switch during the probe starts the window again.
+        let mut w = Watch::new(2);
+        assert!(!w.ripe_at(1, true, 7, t0, used(cpu0)));
+        assert!(!w.ripe_at(1, true, 7, t0 + after, used(cpu0)));
+        assert!(!w.ripe_at(1, true, 8, t0 + after + probe, used(cpu0 + probe)));
+        assert!(!w.ripe_at(1, true, 8, t0 + 2 * after + probe - US, used(cpu0)));
+    }
+
+    #[test]
+    fn a_thread_cpu_clock_counts_its_cpu_time() {
+        let c = CpuClock::of_this_thread();
+        let Some(before) = c.read() else {
+            #[cfg(target_os = "linux")]
+            panic!("Linux has thread CPU clocks");
+            #[cfg(not(target_os = "linux"))]
+            return;
+        };
+        // Burn some CPU: the clock must move on.
+        let mut x = 1u64;
+        for i in 0..2_000_000u64 {
+            x = std::hint::black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(i));
+        }
+        let after = c.read().expect("it read once");
+        assert!(after > before, "{before:?} -> {after:?}");
     }
 }
