@@ -510,7 +510,7 @@ fn select_single(case: &mut dyn Case, block: Block) -> Selected {
             };
         }
     };
-    let waiting = Waiting::new();
+    let waiting = Waiting::new(true);
     // SAFETY: the channel's lock is held.
     unsafe { case.enqueue(&waiting, 0, &mut wake) };
     // SAFETY: locked above.
@@ -672,7 +672,7 @@ fn select_locked(cases: &mut [&mut dyn Case], block: Block, order: Order) -> Sel
         return park_until(block);
     }
 
-    let waiting = Waiting::new();
+    let waiting = Waiting::new(locks.as_slice().len() == 1);
     // Queue in the random order too: when several cases share a channel, a
     // counterpart takes whichever is queued first, and that must not
     // always be the first-listed one.
