@@ -872,28 +872,35 @@ impl Watch {
 /// A thread's CPU-time clock (Linux: `pthread_getcpuclockid`), readable
 /// from any thread while that thread lives (worker threads never end).
 #[derive(Clone, Copy, Debug)]
-struct CpuClock(#[cfg_attr(not(target_os = "linux"), allow(dead_code))] i64);
+struct CpuClock {
+    /// `None` if the OS gave no clock.
+    #[cfg(target_os = "linux")]
+    id: Option<libc::clockid_t>,
+}
 
 impl CpuClock {
-    /// The calling thread's clock, or one that reads `None` where there is
-    /// none.
+    /// The calling thread's clock (one that reads `None` where there is
+    /// none).
     fn of_this_thread() -> CpuClock {
         #[cfg(target_os = "linux")]
         {
             let mut id: libc::clockid_t = 0;
             // SAFETY: pthread_self is the live calling thread, and `id` is a
             // valid place for the answer.
-            if unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut id) } == 0 {
-                return CpuClock(i64::from(id));
+            let ok = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut id) } == 0;
+            CpuClock {
+                id: ok.then_some(id),
             }
         }
-        CpuClock(-1)
+        #[cfg(not(target_os = "linux"))]
+        CpuClock {}
     }
 
     /// The CPU time the thread has used, if the OS can say.
     fn read(&self) -> Option<Duration> {
         #[cfg(target_os = "linux")]
-        if self.0 != -1 {
+        {
+            let id = self.id?;
             let mut ts = libc::timespec {
                 tv_sec: 0,
                 tv_nsec: 0,
@@ -901,11 +908,14 @@ impl CpuClock {
             // SAFETY: the clock id came from pthread_getcpuclockid for a
             // worker thread, and worker threads never end; `ts` is a valid
             // place for the answer.
-            #[allow(clippy::cast_possible_truncation)]
-            if unsafe { libc::clock_gettime(self.0 as libc::clockid_t, &mut ts) } == 0 {
-                return Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
+            if unsafe { libc::clock_gettime(id, &mut ts) } != 0 {
+                return None;
             }
+            let secs = u64::try_from(ts.tv_sec).ok()?;
+            let nanos = u32::try_from(ts.tv_nsec).ok()?;
+            Some(Duration::new(secs, nanos))
         }
+        #[cfg(not(target_os = "linux"))]
         None
     }
 }
